@@ -1,0 +1,3 @@
+from bazinga_db.cli import run
+
+run()

@@ -1,0 +1,274 @@
+"""The one table of operations that the CLI, the Python API and the MCP server share.
+
+Each operation names its BazingaDB method (the operation name with ``_`` for ``-``), its
+arguments in order and its help. An argument marked ``positional`` may be given in the
+seed's positional form or as ``--flag``; the others only as flags. Argument names are
+the method's keyword names and the JSON field names; the CLI spells them with ``-``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# kinds: "str" (text), "int", "json" (parsed JSON), "flag" (boolean switch)
+
+
+class Param:
+    __slots__ = ("name", "kind", "positional", "required", "help", "aliases", "metavar")
+
+    def __init__(
+        self,
+        name: str,
+        help: str,
+        *,
+        kind: str = "str",
+        positional: bool = False,
+        required: bool = False,
+        aliases: tuple[str, ...] = (),
+        metavar: str | None = None,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.positional = positional
+        self.required = required
+        self.help = help
+        self.aliases = aliases
+        self.metavar = metavar or name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+class Operation:
+    """One command. ``handler`` ("module:function", imported only when the command runs)
+    marks a tool command such as ``dashboard`` that is not a store method; it is called as
+    ``handler(arguments, invocation, stdout, stderr)`` and returns the exit code.
+    """
+
+    __slots__ = ("name", "summary", "params", "write", "example", "handler")
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        params: list[Param],
+        *,
+        write: bool,
+        example: str,
+        handler: str | None = None,
+    ) -> None:
+        self.name = name
+        self.summary = summary
+        self.params = params
+        self.write = write
+        self.example = example
+        self.handler = handler
+
+    @property
+    def method(self) -> str:
+        return self.name.replace("-", "_")
+
+    def param(self, name: str) -> Param | None:
+        for param in self.params:
+            if param.name == name or name in param.aliases:
+                return param
+        return None
+
+
+def _p(name: str, help: str, **options: Any) -> Param:
+    return Param(name, help, positional=True, **options)
+
+
+SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",))
+GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",))
+IDEMPOTENCY = Param(
+    "idempotency_key",
+    "a key unique per session: a retried call with the same key stores nothing new",
+    aliases=("key",),
+)
+
+OPERATIONS: list[Operation] = [
+    Operation(
+        "list-sessions", "List recent sessions, newest first (JSON).",
+        [_p("limit", "how many (default 10)", kind="int"),
+         Param("status", "only sessions with this status: active, completed, failed")],
+        write=False, example="list-sessions 5",
+    ),
+    Operation(
+        "create-session", "Create an orchestration session.",
+        [SESSION,
+         _p("mode", "simple or parallel (default simple)"),
+         _p("requirements", "the original requirements text", aliases=("original_requirements",)),
+         Param("metadata", "extra facts about the session (a JSON object)", kind="json")],
+        write=True,
+        example='create-session bazinga_20250113_143530 simple "Add user authentication with OAuth2 support"',
+    ),
+    Operation(
+        "get-session", "Show one session (JSON).", [SESSION],
+        write=False, example="get-session bazinga_20250113_143530",
+    ),
+    Operation(
+        "update-session-status", "Set a session's status: active, completed or failed.",
+        [SESSION, _p("status", "active, completed or failed", required=True)],
+        write=True, example="update-session-status bazinga_20250113_143530 completed",
+    ),
+    Operation(
+        "log-interaction", "Log what an agent said or did.",
+        [SESSION,
+         _p("agent_type", "the agent's role: orchestrator, pm, developer, qa, tech_lead, …",
+            required=True, aliases=("agent",)),
+         _p("content", "the text to log", required=True, aliases=("message",)),
+         _p("iteration", "the orchestration iteration number", kind="int"),
+         _p("agent_id", "which agent of that role, e.g. developer_1"),
+         GROUP_FLAG,
+         Param("log_type", "interaction (default) or another kind of entry"),
+         IDEMPOTENCY],
+        write=True, example='log-interaction sess_abc123 pm "Task breakdown created: 3 groups" 1 pm_main',
+    ),
+    Operation(
+        "stream-logs", "Show the latest logs of a session as Markdown, oldest first.",
+        [SESSION, _p("limit", "how many entries (default 50)", kind="int"),
+         _p("offset", "skip this many of the newest entries (default 0)", kind="int")],
+        write=False, example="stream-logs sess_abc123 20",
+    ),
+    Operation(
+        "get-logs", "Logs of a session as JSON, oldest first; --limit keeps the newest N.",
+        [SESSION,
+         _p("limit", "keep only the newest N entries", kind="int"),
+         Param("agent_type", "only this role", aliases=("agent",)),
+         Param("since", "only entries after this UTC time (ISO-8601)"),
+         GROUP_FLAG,
+         Param("after_id", "only entries with a larger id (for polling)", kind="int"),
+         Param("log_type", "only entries of this kind")],
+        write=False, example="get-logs sess_abc123 --limit 20 --agent-type developer",
+    ),
+    Operation(
+        "save-state", "Save a state snapshot (history is kept; get-state returns the newest).",
+        [SESSION,
+         _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",)),
+         _p("state_data", "the state, a JSON document", kind="json", required=True, aliases=("data", "json")),
+         GROUP_FLAG, IDEMPOTENCY],
+        write=True, example="""save-state sess_abc123 pm '{"iteration": 1, "mode": "parallel"}'""",
+    ),
+    Operation(
+        "get-state", "The newest state of a type as JSON (null if none).",
+        [SESSION, _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",)),
+         GROUP_FLAG],
+        write=False, example="get-state sess_abc123 pm",
+    ),
+    Operation(
+        "create-task-group", "Create a task group in a session.",
+        [_p("group_id", "the group id, unique within its session", required=True, aliases=("group", "id")),
+         SESSION,
+         _p("name", "what the group is about", required=True),
+         _p("status", "pending (default), in_progress, completed or failed"),
+         _p("assigned_to", "the agent working on it")],
+        write=True, example='create-task-group group_a sess_abc123 "Authentication" pending developer_1',
+    ),
+    Operation(
+        "update-task-group", "Change a task group; every change is kept in its timeline.",
+        [_p("group_id", "the group id", required=True, aliases=("group", "id")),
+         Param("session_id", "the group's session (needed only when several sessions have that group id)",
+               aliases=("session",)),
+         Param("status", "pending, in_progress, completed or failed"),
+         Param("assigned_to", "the agent working on it"),
+         Param("revision_count", "set the revision count", kind="int", aliases=("revisions",)),
+         Param("last_review_status", "APPROVED or CHANGES_REQUESTED", aliases=("review_status",)),
+         Param("increment_revision", "add one to the revision count, atomically", kind="flag"),
+         Param("name", "rename the group")],
+        write=True, example="update-task-group group_a --session sess_abc123 --status completed",
+    ),
+    Operation(
+        "get-task-groups", "Task groups of a session (JSON).",
+        [SESSION, _p("status", "only groups with this status")],
+        write=False, example="get-task-groups sess_abc123",
+    ),
+    Operation(
+        "get-task-group-events", "The timeline of task-group changes of a session (JSON).",
+        [SESSION, _p("group_id", "only this group", aliases=("group",))],
+        write=False, example="get-task-group-events sess_abc123 group_a",
+    ),
+    Operation(
+        "log-tokens", "Record token usage of an agent.",
+        [SESSION,
+         _p("agent_type", "the agent's role", required=True, aliases=("agent",)),
+         _p("tokens", "tokens used (an estimate is fine)", kind="int"),
+         _p("agent_id", "which agent of that role"),
+         GROUP_FLAG,
+         Param("model", "the model that was called"),
+         Param("input_tokens", "input tokens", kind="int", aliases=("input",)),
+         Param("output_tokens", "output tokens", kind="int", aliases=("output",)),
+         Param("cache_read_tokens", "tokens read from the prompt cache", kind="int", aliases=("cache_read",)),
+         Param("cache_write_tokens", "tokens written to the prompt cache", kind="int", aliases=("cache_write",)),
+         IDEMPOTENCY],
+        write=True, example="log-tokens sess_abc123 developer 12450 developer_1",
+    ),
+    Operation(
+        "token-summary", "Total tokens of a session, broken down by agent_type (default), agent_id, model or group_id.",
+        [SESSION, _p("by", "agent_type, agent_id, model or group_id")],
+        write=False, example="token-summary sess_abc123 agent_id",
+    ),
+    Operation(
+        "save-skill-output", "Save a skill's result (lint, security scan, coverage, …).",
+        [SESSION,
+         _p("skill_name", "the skill, e.g. lint, security_scan, coverage", required=True, aliases=("skill",)),
+         _p("output_data", "its output, a JSON document", kind="json", required=True, aliases=("data", "json")),
+         Param("agent_type", "the role that ran it", aliases=("agent",)),
+         GROUP_FLAG,
+         Param("iteration", "the iteration it ran in", kind="int"),
+         IDEMPOTENCY],
+        write=True, example="""save-skill-output sess_abc123 lint '{"errors": 0, "warnings": 3}'""",
+    ),
+    Operation(
+        "get-skill-output", "The newest output of a skill as JSON (null if none).",
+        [SESSION, _p("skill_name", "the skill", required=True, aliases=("skill",)), GROUP_FLAG],
+        write=False, example="get-skill-output sess_abc123 lint",
+    ),
+    Operation(
+        "set-config", "Store a configuration value (JSON) under a key.",
+        [_p("key", "the configuration key", required=True),
+         _p("value", "a JSON value", kind="json", required=True)],
+        write=True, example="""set-config max_parallel_developers 4""",
+    ),
+    Operation(
+        "get-config", "A configuration value as JSON (null if unset).",
+        [_p("key", "the configuration key", required=True)],
+        write=False, example="get-config max_parallel_developers",
+    ),
+    Operation(
+        "log-decision", "Record an orchestration decision.",
+        [SESSION,
+         _p("decision_type", "e.g. spawn_developers, escalate, approve", required=True, aliases=("type",)),
+         _p("decision_data", "the decision, a JSON document", kind="json", required=True, aliases=("data", "json")),
+         _p("iteration", "the iteration number", kind="int"),
+         IDEMPOTENCY],
+        write=True, example="""log-decision sess_abc123 spawn_developers '{"count": 3}' 1""",
+    ),
+    Operation(
+        "get-decisions", "Decisions of a session as JSON, oldest first.",
+        [SESSION, _p("decision_type", "only this type", aliases=("type",)),
+         Param("limit", "keep only the newest N", kind="int")],
+        write=False, example="get-decisions sess_abc123",
+    ),
+    Operation(
+        "dashboard-snapshot", "Everything about a session in one consistent read (JSON).",
+        [SESSION], write=False, example="dashboard-snapshot sess_abc123",
+    ),
+    Operation(
+        "query", "Run one read-only SQL query; prints rows as JSON.",
+        [_p("sql", "a SELECT statement", required=True)],
+        write=False, example='query "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type"',
+    ),
+    Operation(
+        "migrate", "Bring the database to the current schema now (it also happens on first use).",
+        [], write=True, example="migrate",
+    ),
+]
+
+BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
+
+
+def find(name: str) -> Operation | None:
+    """Look an operation up by its name, forgiving case and ``_`` for ``-``."""
+    return BY_NAME.get(name.strip().lower().replace("_", "-"))

@@ -1,0 +1,271 @@
+"""The logical schema, written once and rendered for each SQL dialect.
+
+Migrations (``migrations.py``) create and change tables from these definitions, so SQLite
+and PostgreSQL always get the same tables, columns and indexes. The eight tables of the
+seed keep their names and seed columns; everything we added sits beside them.
+
+There are deliberately no CHECK constraints on enum columns: databases adopted from other
+tools hold values outside our enums (e.g. task status ``merging``), and a CHECK would make
+their migration fail. The store validates every value it writes instead.
+"""
+
+from __future__ import annotations
+
+
+class Column:
+    __slots__ = ("name", "type", "not_null", "default", "references")
+
+    def __init__(
+        self,
+        name: str,
+        type: str = "TEXT",
+        *,
+        not_null: bool = False,
+        default: str | None = None,
+        references: str | None = None,
+    ) -> None:
+        self.name = name
+        self.type = type  # logical: TEXT, INTEGER, REAL, ID (auto-incrementing key)
+        self.not_null = not_null
+        self.default = default  # an SQL literal, identical in every dialect
+        self.references = references  # "table(column)"; always ON DELETE CASCADE
+
+
+class Index:
+    __slots__ = ("name", "columns", "unique")
+
+    def __init__(self, name: str, columns: tuple[str, ...], unique: bool = False) -> None:
+        self.name = name
+        self.columns = columns
+        self.unique = unique
+
+
+class Table:
+    __slots__ = ("name", "columns", "primary_key", "indexes")
+
+    def __init__(
+        self,
+        name: str,
+        columns: list[Column],
+        *,
+        primary_key: tuple[str, ...] = (),
+        indexes: tuple[Index, ...] = (),
+    ) -> None:
+        self.name = name
+        self.columns = columns
+        self.primary_key = primary_key  # empty when the ID column is the key
+        self.indexes = indexes
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def _session_ref() -> Column:
+    return Column("session_id", not_null=True, references="sessions(session_id)")
+
+
+# Schema version 1 -- the tables as migration m001 creates them. Later migrations change
+# tables with their own statements; never edit these definitions once released.
+TABLES_V1: tuple[Table, ...] = (
+    Table(
+        "sessions",
+        [
+            Column("session_id", not_null=True),
+            Column("start_time"),
+            Column("end_time"),
+            Column("mode"),
+            Column("original_requirements"),
+            Column("status", not_null=True, default="'active'"),
+            Column("created_at"),
+            Column("updated_at"),
+            Column("metadata"),  # JSON object
+        ],
+        primary_key=("session_id",),
+        indexes=(Index("idx_sessions_created", ("created_at",)),),
+    ),
+    Table(
+        "orchestration_logs",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("iteration", "INTEGER"),
+            Column("agent_type", not_null=True),
+            Column("agent_id"),
+            Column("content", not_null=True),
+            Column("group_id"),
+            Column("log_type", not_null=True, default="'interaction'"),
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_logs_session", ("session_id", "id")),
+            Index("idx_logs_session_agent", ("session_id", "agent_type")),
+            Index("idx_logs_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+    Table(
+        "state_snapshots",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("state_type", not_null=True),
+            Column("state_data", not_null=True),  # JSON
+            Column("group_id"),  # NULL: the state of the whole session
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_state_lookup", ("session_id", "state_type", "group_id", "id")),
+            Index("idx_state_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+    Table(
+        "task_groups",
+        [
+            Column("id", not_null=True),
+            _session_ref(),
+            Column("name", not_null=True),
+            Column("status", not_null=True, default="'pending'"),
+            Column("assigned_to"),
+            Column("revision_count", "INTEGER", not_null=True, default="0"),
+            Column("last_review_status"),
+            Column("created_at"),
+            Column("updated_at"),
+        ],
+        primary_key=("session_id", "id"),
+        indexes=(
+            Index("idx_task_groups_status", ("session_id", "status")),
+            Index("idx_task_groups_id", ("id",)),
+        ),
+    ),
+    Table(
+        "task_group_events",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("group_id", not_null=True),
+            Column("timestamp", not_null=True),
+            Column("changes", not_null=True),  # JSON: {"field": [old, new], ...}
+        ],
+        indexes=(Index("idx_task_group_events", ("session_id", "group_id", "id")),),
+    ),
+    Table(
+        "token_usage",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("agent_type", not_null=True),
+            Column("agent_id"),
+            Column("tokens_estimated", "INTEGER", not_null=True),
+            Column("input_tokens", "INTEGER"),
+            Column("output_tokens", "INTEGER"),
+            Column("cache_read_tokens", "INTEGER"),
+            Column("cache_write_tokens", "INTEGER"),
+            Column("model"),
+            Column("cost_usd", "REAL"),
+            Column("group_id"),
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_tokens_session_agent", ("session_id", "agent_type")),
+            Index("idx_tokens_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+    Table(
+        "skill_outputs",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("skill_name", not_null=True),
+            Column("output_data", not_null=True),  # JSON
+            Column("agent_type"),
+            Column("group_id"),
+            Column("iteration", "INTEGER"),
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_skills_lookup", ("session_id", "skill_name", "id")),
+            Index("idx_skills_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+    Table(
+        "configuration",
+        [
+            Column("key", not_null=True),
+            Column("value", not_null=True),  # JSON
+            Column("updated_at"),
+        ],
+        primary_key=("key",),
+    ),
+    Table(
+        "decisions",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("iteration", "INTEGER"),
+            Column("decision_type", not_null=True),
+            Column("decision_data", not_null=True),  # JSON
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_decisions_session", ("session_id", "id")),
+            Index("idx_decisions_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+)
+
+TABLES_BY_NAME = {table.name: table for table in TABLES_V1}
+
+# Columns holding JSON text, decoded into objects when records are returned.
+JSON_COLUMNS = {
+    "metadata",
+    "state_data",
+    "output_data",
+    "decision_data",
+    "value",
+    "changes",
+}
+
+_TYPES = {
+    "sqlite": {"TEXT": "TEXT", "INTEGER": "INTEGER", "REAL": "REAL"},
+    "postgres": {"TEXT": "TEXT", "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"},
+}
+
+
+def column_sql(column: Column, dialect: str) -> str:
+    if column.type == "ID":
+        # AUTOINCREMENT: ids are never reused after a prune, so "highest id seen" cursors
+        # (dashboard, get-logs --after-id) stay correct.
+        if dialect == "sqlite":
+            return f"{column.name} INTEGER PRIMARY KEY AUTOINCREMENT"
+        return f"{column.name} BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    parts = [column.name, _TYPES[dialect][column.type]]
+    if column.not_null:
+        parts.append("NOT NULL")
+    if column.default is not None:
+        parts.append(f"DEFAULT {column.default}")
+    if column.references:
+        parts.append(f"REFERENCES {column.references} ON DELETE CASCADE")
+    return " ".join(parts)
+
+
+def create_table_sql(
+    table: Table, dialect: str, *, name: str | None = None, extra_columns: list[str] = ()  # type: ignore[assignment]
+) -> str:
+    """CREATE TABLE for ``table``; ``extra_columns`` are raw definitions kept from an adopted file."""
+    lines = [column_sql(column, dialect) for column in table.columns]
+    lines.extend(extra_columns)
+    if table.primary_key:
+        lines.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+    body = ",\n    ".join(lines)
+    return f"CREATE TABLE IF NOT EXISTS {name or table.name} (\n    {body}\n)"
+
+
+def create_index_sql(table: Table, index: Index) -> str:
+    unique = "UNIQUE " if index.unique else ""
+    columns = ", ".join(index.columns)
+    return f"CREATE {unique}INDEX IF NOT EXISTS {index.name} ON {table.name} ({columns})"

@@ -1,0 +1,161 @@
+"""The store's foundation: opening, schema checks, transactions and shared helpers.
+
+``BazingaDB`` (store.py) is built from this base and the operation mixins beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .backends import Backend, Transaction, open_backend
+from .errors import DatabaseError, SessionNotFound, SchemaTooNew
+from .paths import resolve_target
+from .schema import JSON_COLUMNS
+
+
+def utc_now() -> str:
+    """UTC ISO-8601 with milliseconds, e.g. 2025-11-13T14:35:30.123Z."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+
+
+def decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Turn the JSON text columns of a row back into objects."""
+    if row is None:
+        return None
+    for key in JSON_COLUMNS.intersection(row):
+        if isinstance(row[key], str):
+            try:
+                row[key] = json.loads(row[key])
+            except ValueError:
+                pass  # text written by another tool: return it as it is
+    return row
+
+
+def where_group(group_id: str | None) -> tuple[str, tuple[Any, ...]]:
+    if group_id is None:
+        return "group_id IS NULL", ()
+    return "group_id = ?", (group_id,)
+
+
+class StoreBase:
+    """Opening a database and running transactions on it.
+
+    ``BazingaDB()`` opens the default database (``BAZINGA_DB``, else ``bazinga/bazinga.db``
+    under the project root); ``BazingaDB("path.db")`` or ``BazingaDB("postgresql://…")``
+    open another. The database and its folder are created on first use.
+    """
+
+    def __init__(self, db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.target = resolve_target(None if db is None else os.fspath(db))
+        self.read_only = read_only
+        self._backend: Backend = open_backend(self.target, read_only=read_only)
+        self._version: int | None = None
+        self._too_new: SchemaTooNew | None = None
+        #: Things worth telling the caller about the last call, e.g. ("session_auto_created", id).
+        self.notices: list[tuple[str, str]] = []
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def __enter__(self) -> BazingaDB:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def location(self) -> str:
+        return self._backend.location
+
+    def migrate(self) -> dict[str, Any]:
+        """Apply pending migrations now; report the version and what was applied."""
+        from . import migrations
+
+        if self.read_only:
+            version = self._backend.schema_version()
+            return {"schema_version": version, "latest": migrations.LATEST_VERSION, "applied": []}
+        applied = migrations.migrate(self._backend)
+        self._version = migrations.LATEST_VERSION
+        return {"schema_version": self._version, "latest": migrations.LATEST_VERSION, "applied": applied}
+
+    def _ensure_schema(self, *, for_write: bool) -> None:
+        if self._version is None:
+            from .migrations import LATEST_VERSION, migrate, too_new
+
+            version = self._backend.schema_version()
+            if version < LATEST_VERSION:
+                if self.read_only:
+                    raise DatabaseError(
+                        f"database {self.location} needs a schema upgrade before it can be read",
+                        hint="run `bazinga-db migrate` once with write access",
+                    )
+                if migrate(self._backend):
+                    self.notices.append(("database_initialized" if version == 0 else "database_migrated", self.location))
+                version = LATEST_VERSION
+            self._version = version
+            self._too_new = too_new(self._backend, version) if version > LATEST_VERSION else None
+        if for_write and self._too_new is not None:
+            raise self._too_new
+
+    @contextmanager
+    def _write(self) -> Iterator[Transaction]:
+        self.notices = []
+        if self.read_only:
+            raise DatabaseError(f"database {self.location} was opened read-only")
+        self._ensure_schema(for_write=True)
+        with self._backend.write() as tx:
+            yield tx
+
+    @contextmanager
+    def _read(self) -> Iterator[Transaction]:
+        self.notices = []
+        self._ensure_schema(for_write=False)
+        with self._backend.read() as tx:
+            yield tx
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _ensure_session(self, tx: Transaction, session_id: str) -> None:
+        """Create a missing session with defaults (the seed's rule for writes)."""
+        now = utc_now()
+        tx.execute(
+            "INSERT INTO sessions (session_id, start_time, mode, original_requirements, status, "
+            "created_at, updated_at, metadata) VALUES (?, ?, 'simple', '', 'active', ?, ?, ?) "
+            "ON CONFLICT (session_id) DO NOTHING",
+            (session_id, now, now, now, '{"auto_created":true}'),
+        )
+        if tx.rowcount() == 1:
+            self.notices.append(("session_auto_created", session_id))
+
+    def _require_session(self, tx: Transaction, session_id: str) -> dict[str, Any]:
+        row = tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,))
+        if row is None:
+            raise SessionNotFound(
+                f"session {session_id!r} not found", hint="list sessions with `bazinga-db list-sessions`"
+            )
+        return decode(row)  # type: ignore[return-value]
+
+    def _insert(self, tx: Transaction, table: str, values: dict[str, Any]) -> dict[str, Any]:
+        """INSERT one row and return it; a repeated idempotency key returns the first row."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        key = values.get("idempotency_key")
+        if key is not None:
+            sql += " ON CONFLICT (session_id, idempotency_key) DO NOTHING"
+        row = tx.one(sql + " RETURNING *", tuple(values.values()))
+        if row is None:  # the key was used before: this is a retry
+            row = tx.one(
+                f"SELECT * FROM {table} WHERE session_id = ? AND idempotency_key = ?",
+                (values["session_id"], key),
+            )
+            self.notices.append(("idempotent_replay", str(key)))
+        return decode(row)  # type: ignore[return-value]
