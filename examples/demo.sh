@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A short, realistic orchestration played through the CLI, the way agents call it:
+# a PM plans three task groups, three developers work in parallel processes, QA and the
+# tech lead review (one group needs a revision), skills report, tokens are counted.
+# Then the dashboard snapshot shows the whole session.
+#
+#   DEMO_DB=path.db   where to write (default demo-run/bazinga.db, recreated each run)
+#   DEMO_DELAY=0.5    seconds between steps, to follow the run live in the dashboard
+set -euo pipefail
+
+DB="${DEMO_DB:-demo-run/bazinga.db}"
+DELAY="${DEMO_DELAY:-0}"
+if [ -z "${DEMO_DB:-}" ]; then rm -f "$DB" "$DB-wal" "$DB-shm"; fi
+SID="bazinga_$(date -u +%Y%m%d_%H%M%S)"
+
+db() { bazinga-db --db "$DB" "$@"; }
+step() { printf '\n== %s\n' "$*"; sleep "$DELAY"; }
+
+step "Orchestrator opens the session"
+db create-session "$SID" parallel "Add user authentication with OAuth2 support, an API backend and UI components"
+db log-interaction "$SID" orchestrator "Session started; spawning the project manager for a task breakdown" 1 orchestrator
+
+step "PM breaks the work into task groups"
+db log-interaction "$SID" pm "Task breakdown created: 3 groups (group_a auth, group_b API, group_c UI)" 1 pm_main
+db create-task-group group_a "$SID" "Authentication (OAuth2)" pending developer_1
+db create-task-group group_b "$SID" "API backend" pending developer_2
+db create-task-group group_c "$SID" "UI components" pending developer_3
+db save-state "$SID" pm '{"iteration": 1, "mode": "parallel", "pending_groups": ["group_a", "group_b", "group_c"], "completed_groups": []}'
+db log-decision "$SID" spawn_developers '{"count": 3, "reason": "three independent groups"}' 1
+db log-tokens "$SID" pm 12450 pm_main
+
+step "Three developers work in parallel (separate processes)"
+develop() {
+  local n=$1 group=$2
+  db --quiet update-task-group "$group" --session "$SID" --status in_progress
+  for part in "read the existing code" "wrote the implementation" "added unit tests"; do
+    db --quiet log-interaction "$SID" developer "$group: $part" 1 "developer_$n" --group-id "$group"
+    sleep "$DELAY"
+  done
+  db --quiet save-skill-output "$SID" lint "{\"group\": \"$group\", \"errors\": 0, \"warnings\": $n}" --agent-type developer --group-id "$group"
+  db --quiet log-tokens "$SID" developer $((8000 + n * 1500)) "developer_$n" --group-id "$group"
+  db log-interaction "$SID" developer "$group ready for QA" 1 "developer_$n" --group-id "$group"
+}
+develop 1 group_a & develop 2 group_b & develop 3 group_c &
+wait
+
+step "QA tests every group"
+db log-interaction "$SID" qa "All three groups pass their tests; coverage 87.5%" 2 qa_main
+db save-skill-output "$SID" coverage '{"line_coverage": 87.5, "branch_coverage": 74.0}' --agent-type qa
+db save-skill-output "$SID" security_scan '{"high": 0, "medium": 1, "low": 3}' --agent-type qa
+db log-tokens "$SID" qa 5200 qa_main
+
+step "Tech lead reviews: group_b needs changes"
+db update-task-group group_a --session "$SID" --status completed --last-review-status APPROVED
+db update-task-group group_c --session "$SID" --status completed --last-review-status APPROVED
+db update-task-group group_b --session "$SID" --last-review-status CHANGES_REQUESTED --increment-revision
+db log-interaction "$SID" tech_lead "group_b: validate pagination parameters before querying" 2 tech_lead_main --group-id group_b
+db log-tokens "$SID" tech_lead 4440 tech_lead_main
+
+step "Developer 2 revises group_b; the tech lead approves"
+db log-interaction "$SID" developer "group_b: added parameter validation and tests" 3 developer_2 --group-id group_b
+db update-task-group group_b --session "$SID" --status completed --last-review-status APPROVED
+db save-state "$SID" pm '{"iteration": 3, "mode": "parallel", "pending_groups": [], "completed_groups": ["group_a", "group_b", "group_c"]}'
+db log-interaction "$SID" pm "All groups approved. BAZINGA" 3 pm_main
+db update-session-status "$SID" completed
+
+step "Token usage by agent"
+db token-summary "$SID"
+
+step "Recent log"
+db stream-logs "$SID" 6
+
+step "Dashboard snapshot"
+db dashboard-snapshot "$SID"
+echo
+echo "Database: $DB   (session $SID)"
