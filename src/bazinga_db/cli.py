@@ -295,6 +295,8 @@ def _execute(invocation: Invocation, out: TextIO, err: TextIO) -> int:
             print("\n".join(extra), file=err)
         if operation.name == "stream-logs":
             print(render.logs_markdown(invocation.arguments["session_id"], result), file=out)
+        elif operation.name in render.TEXT_READS:
+            print(render.TEXT_READS[operation.name](result), file=out)
         else:
             print(render.dumps(result), file=out)
     return 0

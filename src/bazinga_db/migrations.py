@@ -34,8 +34,47 @@ def m001_initial(tx: Any) -> None:
             tx.execute(schema.create_index_sql(table, index))
 
 
+def m002_log_search(tx: Any) -> None:
+    """A full-text index over log content, kept in step with writes, built for existing rows.
+
+    SQLite: an external-content FTS5 table (the text is stored once, in the logs) and three
+    triggers; PostgreSQL: a GIN index on the 'simple' text-search vector. An SQLite built
+    without FTS5 gets no index; ``search-logs`` then says so.
+    """
+    if tx.dialect == "postgres":
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS idx_logs_content_search ON orchestration_logs "
+            "USING GIN (to_tsvector('simple', content))"
+        )
+        return
+    from .search import FTS_TABLE, fts5_available
+
+    if not fts5_available(tx):
+        return
+    tx.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(content, content='orchestration_logs', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    # An external-content index must be told the old text to remove, hence the 'delete' rows.
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON orchestration_logs BEGIN "
+        f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END"
+    )
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON orchestration_logs BEGIN "
+        f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); END"
+    )
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF content ON orchestration_logs BEGIN "
+        f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); "
+        f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END"
+    )
+    tx.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [
     ("m001_initial", m001_initial),
+    ("m002_log_search", m002_log_search),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -266,6 +266,67 @@ OPERATIONS: list[Operation] = [
     ),
 ]
 
+# -- data lifecycle: history, search, costs, export/import, retention, comparison -------
+STATE_TYPE = _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",))
+OPERATIONS += [
+    Operation(
+        "state-history", "Every saved state of a type, newest first: id, timestamp, state_data (JSON).",
+        [SESSION, STATE_TYPE,
+         Param("group_id", "the states of this task group (default: the session-wide states)", aliases=("group",)),
+         Param("limit", "only the newest N", kind="int")],
+        write=False, example="state-history sess_abc123 pm --limit 5",
+    ),
+    Operation(
+        "state-diff", "What changed between two saved states (default: the previous and the newest).",
+        [SESSION, STATE_TYPE,
+         _p("from_id", "the older state's id (default: the one before TO_ID)", kind="int", aliases=("from",)),
+         _p("to_id", "the newer state's id (default: the newest)", kind="int", aliases=("to",)),
+         Param("group_id", "the states of this task group (default: the session-wide states)", aliases=("group",))],
+        write=False, example="state-diff sess_abc123 pm",
+    ),
+    Operation(
+        "search-logs", "Full-text search of log content, best matches first, with highlighted snippets (JSON).",
+        [_p("query", 'words (all must occur), "a phrase" or a prefix*', required=True),
+         Param("session_id", "only this session", aliases=("session",)),
+         Param("agent_type", "only this role", aliases=("agent",)),
+         Param("limit", "how many results (default 20)", kind="int")],
+        write=False, example='search-logs "pagination validation" --session sess_abc123',
+    ),
+    Operation(
+        "prices", "The model price table in effect (USD per million tokens): defaults plus `set-config prices`.",
+        [], write=False, example="prices",
+    ),
+    Operation(
+        "compare-sessions", "Two sessions side by side: status, duration, tokens, cost, groups, revisions, reviews.",
+        [_p("session_a", "the first session", required=True), _p("session_b", "the second session", required=True)],
+        write=False, example="compare-sessions bazinga_20250113_143530 bazinga_20250114_091500",
+    ),
+    Operation(
+        "export", "Write the database (or one session) as JSON Lines to stdout or --output FILE.",
+        [Param("session_id", "only this session (configuration is then left out)", aliases=("session",)),
+         Param("format", "jsonl (the only format)"),
+         Param("output", "write to this file instead of stdout (replaced whole, never half-written)",
+               aliases=("o",))],
+        write=False, example="export --output backup.jsonl", handler=".export_import:export_command",
+    ),
+    Operation(
+        "import", "Merge an export into this database in one transaction; importing twice adds nothing.",
+        [_p("file", "the export file, or - for stdin", required=True)],
+        write=True, example="import backup.jsonl", handler=".export_import:import_command",
+    ),
+    Operation(
+        "prune", "Delete finished sessions older than a cutoff with all their rows (never active ones).",
+        [Param("older_than", "a duration before now (30d, 12h, 45m, 2w) or an ISO-8601 date", required=True),
+         Param("status", "only completed or only failed sessions (default: both)"),
+         Param("dry_run", "report what would be deleted, delete nothing", kind="flag")],
+        write=True, example="prune --older-than 30d --dry-run",
+    ),
+    Operation(
+        "vacuum", "Give the space of deleted rows back to the file system (SQLite); reports bytes before/after.",
+        [], write=True, example="vacuum",
+    ),
+]
+
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
 
 

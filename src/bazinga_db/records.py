@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import costs
 from . import validation as v
 from .errors import InvalidInput
 from .store_base import StoreBase, decode, utc_now, where_group
@@ -49,6 +50,8 @@ class Records(StoreBase):
         }
         with self._write() as tx:
             self._ensure_session(tx, values["session_id"])
+            # Priced at write time, so a later change of the price table keeps past costs.
+            values["cost_usd"] = costs.cost_of_record(tx, values)
             return self._insert(tx, "token_usage", values)
 
     # -- skill outputs ------------------------------------------------------------------
@@ -95,6 +98,8 @@ class Records(StoreBase):
 
     def set_config(self, key: str, value: Any) -> dict[str, Any]:
         key = v.identifier(key, "key")
+        if key == costs.PRICES_KEY:
+            costs.validate_prices(value)
         text = v.json_document(value, "value")
         with self._write() as tx:
             return decode(tx.one(  # type: ignore[return-value]

@@ -59,7 +59,8 @@ def confirmation(operation: str, arguments: dict[str, Any], result: Any, notices
         suffix = f" ({', '.join(details)})" if details else ""
         return f"✓ Updated task group: {r['id']} → {r['status']}{suffix}"
     if operation == "log-tokens":
-        return f"✓ Logged {r['tokens_estimated']:,} tokens for {_label(r['agent_type'])} in session {session}"
+        cost = f" (${r['cost_usd']:.4f})" if r.get("cost_usd") is not None else ""
+        return f"✓ Logged {r['tokens_estimated']:,} tokens for {_label(r['agent_type'])} in session {session}{cost}"
     if operation == "save-skill-output":
         return f"✓ Saved {r['skill_name']} output for session {session}"
     if operation == "set-config":
@@ -71,6 +72,11 @@ def confirmation(operation: str, arguments: dict[str, Any], result: Any, notices
         if applied:
             return f"✓ Database schema at version {result['schema_version']} (applied {', '.join(applied)})"
         return f"✓ Database schema up to date (version {result['schema_version']})"
+    if operation == "prune":
+        return prune_summary(r)
+    if operation == "vacuum":
+        return (f"✓ Vacuumed {r['database']}: {_size(r['bytes_before'])} → {_size(r['bytes_after'])} "
+                f"({_size(r['bytes_freed'])} freed)")
     return f"✓ {operation} done"
 
 
@@ -91,3 +97,120 @@ def logs_markdown(session_id: str, logs: list[dict[str, Any]]) -> str:
         lines.append(entry["content"])
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+# -- data lifecycle -----------------------------------------------------------------------
+
+
+def _size(count: int) -> str:
+    if abs(count) < 1024:
+        return f"{count} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        count /= 1024  # type: ignore[assignment]
+        if abs(count) < 1024:
+            break
+    return f"{count:.1f} {unit}"
+
+
+def _value(value: Any, width: int = 100) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def state_diff_text(result: dict[str, Any]) -> str:
+    """``~ iteration: 1 → 3`` / ``+ completed_groups[2]: "group_c"`` / ``- pending_groups[0]: "group_a"``."""
+    kind = result["state_type"] + (f" (group {result['group_id']})" if result.get("group_id") else "")
+    old, new = result["from"], result["to"]
+    lines = [
+        f"--- {kind} state #{old['id']} {old['timestamp']}" if old else f"--- {kind}: no earlier state",
+        f"+++ {kind} state #{new['id']} {new['timestamp']}",
+    ]
+    for change in result["changes"]:
+        path = change["path"] or "(whole state)"
+        if change["op"] == "add":
+            lines.append(f"+ {path}: {_value(change['new'])}")
+        elif change["op"] == "remove":
+            lines.append(f"- {path}: {_value(change['old'])}")
+        else:
+            lines.append(f"~ {path}: {_value(change['old'], 48)} → {_value(change['new'], 48)}")
+    if not result["changes"]:
+        lines.append("(no changes)")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours or days else []
+    parts += [f"{minutes}m", f"{secs}s"] if not days else [f"{minutes}m"]
+    return " ".join(parts)
+
+
+def compare_sessions_text(result: dict[str, Any]) -> str:
+    a, b = result["sessions"]
+
+    def cost(s: dict[str, Any]) -> str:
+        return "—" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}"
+
+    def reviews(s: dict[str, Any]) -> str:
+        parts = [f"{n} {status.lower().replace('_', ' ')}" for status, n in s["review_outcomes"].items() if n]
+        return ", ".join(parts) or "none"
+
+    rows = [
+        ("", a["session_id"], b["session_id"]),
+        ("status", a["status"], b["status"]),
+        ("mode", a["mode"] or "—", b["mode"] or "—"),
+        ("duration", *(_duration(s["duration_s"]) + (" (running)" if s["running"] else "") for s in (a, b))),
+        ("tokens", f"{a['total_tokens']:,}", f"{b['total_tokens']:,}"),
+    ]
+    for agent in sorted(set(a["tokens_by_agent_type"]) | set(b["tokens_by_agent_type"])):
+        rows.append((f"  {_label(agent)}", *(f"{s['tokens_by_agent_type'].get(agent, 0):,}" for s in (a, b))))
+    rows += [
+        ("cost (USD)", cost(a), cost(b)),
+        ("task groups done", *(f"{s['groups_completed']}/{s['groups_total']}" for s in (a, b))),
+        ("revisions", str(a["revisions"]), str(b["revisions"])),
+        ("reviews", reviews(a), reviews(b)),
+        ("log entries", str(a["log_count"]), str(b["log_count"])),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}".rstrip() for row in rows
+    )
+
+
+def prune_summary(result: dict[str, Any]) -> str:
+    removed = result["removed"]
+    verb = "Would remove" if result["dry_run"] else "Removed"
+    statuses = " or ".join(result["statuses"])
+    head = f"✓ {verb} {removed['sessions']} {statuses} session(s) older than {result['cutoff']}"
+    if not removed["sessions"]:
+        return head + ": nothing to do"
+    details = ", ".join(f"{table} {count}" for table, count in removed.items() if table != "sessions")
+    return f"{head}: {details}" + (" (dry run: nothing deleted)" if result["dry_run"] else "")
+
+
+def export_summary(summary: dict[str, Any]) -> str:
+    counts = ", ".join(f"{table} {count}" for table, count in summary["counts"].items())
+    where = f" to {summary['output']}" if summary.get("output") else ""
+    return f"✓ Exported {summary['rows']:,} rows{where} ({counts})"
+
+
+def import_summary(report: dict[str, Any]) -> str:
+    lines = [f"✓ Imported {report['inserted']:,} rows from {report['source']}"]
+    for table, counts in report["tables"].items():
+        if any(counts.values()):
+            details = [f"{counts['inserted']} new"]
+            details += [f"{counts[key]} {key}" for key in ("identical", "renumbered", "conflicts") if counts[key]]
+            lines.append(f"  {table}: {', '.join(details)}")
+    for table, columns in report["dropped_columns"].items():
+        lines.append(f"  {table}: columns unknown here, left out: {', '.join(columns)}")
+    return "\n".join(lines)
+
+
+# Reads printed as text rather than JSON (``--json`` still gives the JSON document).
+TEXT_READS = {"state-diff": state_diff_text, "compare-sessions": compare_sessions_text}

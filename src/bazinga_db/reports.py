@@ -8,14 +8,21 @@ from . import validation as v
 from .store_base import StoreBase, decode, utc_now
 
 SUMMARY_KEYS = ("agent_type", "agent_id", "model", "group_id")
+SUMMARY_ALIASES = {"agent": "agent_type", "group": "group_id"}
+TOKEN_PARTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 RECENT_LOGS = 10
 
 
 class Reports(StoreBase):
     def token_summary(self, session_id: str, by: str = "agent_type") -> dict[str, Any]:
-        """Total tokens of a session and their breakdown by agent type, agent id, model or group."""
+        """Total tokens of a session and their breakdown by agent type, agent id, model or group.
+
+        ``breakdown`` maps each key to its tokens; ``cost_breakdown`` to its cost in USD
+        (null when nothing of it was priced) and ``details`` to tokens, calls, the
+        input/output/cache sums and cost. The same sums and ``cost_usd`` exist in total.
+        """
         session_id = v.identifier(session_id, "session_id")
-        by = v.choice(by, "by", SUMMARY_KEYS)
+        by = v.choice(SUMMARY_ALIASES.get(str(by).strip().lower(), by), "by", SUMMARY_KEYS)
         with self._read() as tx:
             self._require_session(tx, session_id)
             return _token_summary(tx, session_id, by)
@@ -55,7 +62,8 @@ class Reports(StoreBase):
             "session": session,
             "task_groups": groups,
             "task_group_counts": {"total": len(groups), **counts},
-            "token_usage": {"total_tokens": tokens["total_tokens"], "by_agent_type": tokens["breakdown"]},
+            "token_usage": {"total_tokens": tokens["total_tokens"], "by_agent_type": tokens["breakdown"],
+                            "cost_usd": tokens["cost_usd"]},
             "log_count": log_count["n"] if log_count else 0,
             "recent_logs": recent,
             "states": {row["state_type"]: decode(row)["state_data"] for row in states},  # type: ignore[index]
@@ -75,15 +83,36 @@ class Reports(StoreBase):
 def _token_summary(tx: Any, session_id: str, by: str) -> dict[str, Any]:
     # ``by`` is one of SUMMARY_KEYS (validated), so it is safe to place in the SQL.
     rows = tx.all(
-        f"SELECT {by} AS k, SUM(tokens_estimated) AS tokens, COUNT(*) AS calls FROM token_usage "
+        f"SELECT {by} AS k, SUM(tokens_estimated) AS tokens, COUNT(*) AS calls, "
+        "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, "
+        "SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens, "
+        "SUM(cost_usd) AS cost_usd, COUNT(cost_usd) AS priced_calls FROM token_usage "
         f"WHERE session_id = ? GROUP BY {by} ORDER BY tokens DESC, k",
         (session_id,),
     )
-    breakdown = {("unknown" if row["k"] is None else row["k"]): int(row["tokens"] or 0) for row in rows}
+    breakdown: dict[str, int] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = "unknown" if row["k"] is None else row["k"]
+        breakdown[key] = int(row["tokens"] or 0)
+        details[key] = {
+            "tokens": breakdown[key],
+            "calls": int(row["calls"]),
+            **{part: int(row[part] or 0) for part in TOKEN_PARTS},
+            # null when no record of this key could be priced (no model, or no price for it)
+            "cost_usd": round(float(row["cost_usd"]), 6) if row["priced_calls"] else None,
+            "priced_calls": int(row["priced_calls"]),
+        }
+    priced = [float(row["cost_usd"]) for row in rows if row["priced_calls"]]
     return {
         "session_id": session_id,
         "by": by,
         "total_tokens": sum(breakdown.values()),
         "calls": sum(int(row["calls"]) for row in rows),
         "breakdown": breakdown,
+        **{part: sum(detail[part] for detail in details.values()) for part in TOKEN_PARTS},
+        "cost_usd": round(sum(priced), 6) if priced else None,
+        "priced_calls": sum(detail["priced_calls"] for detail in details.values()),
+        "cost_breakdown": {key: detail["cost_usd"] for key, detail in details.items()},
+        "details": details,
     }

@@ -3,7 +3,9 @@
 Methods return plain dicts and lists (JSON columns decoded) and raise the exceptions of
 ``errors.py``; nothing here prints. Each write is one transaction (``self._write()``).
 Sessions, logs, state and task groups live here; tokens, skill outputs, configuration
-and decisions in ``records.py``; snapshots, summaries and queries in ``reports.py``.
+and decisions in ``records.py``; snapshots, summaries and queries in ``reports.py``;
+history, search, prices, comparison and retention in ``lifecycle.py``; export and
+import in ``export_import.py``.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Any
 from . import validation as v
 from .backends import Transaction
 from .errors import AmbiguousTaskGroup, Conflict, InvalidInput, SessionNotFound, TaskGroupNotFound
+from .export_import import Transfer
+from .lifecycle import Lifecycle
 from .records import Records
 from .reports import Reports
 from .store_base import decode, utc_now, where_group
 
 
-class BazingaDB(Records, Reports):
+class BazingaDB(Records, Reports, Lifecycle, Transfer):
     """The bazinga-db store.
 
     ``BazingaDB()`` opens the default database (``BAZINGA_DB``, else ``bazinga/bazinga.db``

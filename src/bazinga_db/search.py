@@ -1,0 +1,110 @@
+"""Full-text search over log content: query parsing and the SQL of each dialect.
+
+The user's query is never passed to the search engine as syntax. It is parsed here into
+terms, and the engine receives only quoted terms, so any text (quotes, ``-``, ``:``,
+``AND``/``OR``/``NOT``, parentheses) searches for words instead of failing:
+
+- words: every one must occur (``oauth callback`` finds entries holding both);
+- ``"two words"``: a phrase, the words next to each other in that order;
+- ``word*``: a prefix (``paginat*`` finds pagination, paginate);
+- punctuation inside a word makes it a phrase of its parts (``group_b``, ``87.5``).
+There is no OR, NOT or column filter. Case and accents are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import BackendUnavailable, InvalidInput
+
+FTS_TABLE = "_logs_fts"
+HIGHLIGHT = ("**", "**")
+_CHUNK = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[^\W_]+")
+
+
+def parse_query(query: str) -> list[tuple[str, bool]]:
+    """The query as (phrase text, is_prefix) items; items without a word are dropped."""
+    items = []
+    for match in _CHUNK.finditer(query):
+        quoted, bare = match.group(1), match.group(2)
+        text = quoted if quoted is not None else bare.replace('"', " ")
+        prefix = quoted is None and text.endswith("*")
+        words = _WORD.findall(text)
+        if words:
+            items.append((" ".join(words), prefix))
+    return items
+
+
+def fts5_expression(items: list[tuple[str, bool]]) -> str:
+    # Each item is a double-quoted FTS5 string of plain words: no operator can appear.
+    return " ".join(f'"{text}"' + (" *" if prefix else "") for text, prefix in items)
+
+
+def tsquery_expression(items: list[tuple[str, bool]]) -> str:
+    parts = []
+    for text, prefix in items:
+        words = [f"'{word.lower()}'" for word in text.split()]
+        if prefix:
+            words[-1] += ":*"
+        parts.append(" <-> ".join(words))
+    return " & ".join(parts)
+
+
+def fts5_available(tx: Any) -> bool:
+    try:
+        return tx.one("SELECT 1 AS found FROM pragma_module_list WHERE name = 'fts5'") is not None
+    except Exception:  # pragma_module_list missing from very old SQLite builds
+        row = tx.one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS found")
+        return bool(row and row["found"])
+
+
+COLUMNS = ("id", "session_id", "timestamp", "iteration", "agent_type", "agent_id", "group_id", "log_type")
+
+
+def search(
+    tx: Any, query: str, session_id: str | None, agent_type: str | None, limit: int
+) -> list[dict[str, Any]]:
+    items = parse_query(query)
+    if not items:
+        raise InvalidInput(
+            f"search query {query!r} has no word to search for; give one or more words, "
+            '"a phrase" or a prefix*'
+        )
+    filters, params = [], []  # type: list[str], list[Any]
+    if session_id is not None:
+        filters.append("l.session_id = ?")
+        params.append(session_id)
+    if agent_type is not None:
+        filters.append("l.agent_type = ?")
+        params.append(agent_type)
+    where = "".join(f" AND {clause}" for clause in filters)
+    columns = ", ".join(f"l.{column}" for column in COLUMNS)
+    if tx.dialect == "postgres":
+        rows = tx.all(
+            f"SELECT {columns}, ts_headline('simple', l.content, q, "
+            "'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2') AS snippet, "
+            "ts_rank(to_tsvector('simple', l.content), q) AS score "
+            "FROM orchestration_logs AS l, to_tsquery('simple', ?) AS q "
+            f"WHERE to_tsvector('simple', l.content) @@ q{where} ORDER BY score DESC, l.id DESC LIMIT ?",
+            (tsquery_expression(items), *params, limit),
+        )
+        for row in rows:
+            row["score"] = round(float(row["score"]), 6)
+        return rows
+    if tx.one("SELECT 1 AS found FROM sqlite_master WHERE name = ?", (FTS_TABLE,)) is None:
+        raise BackendUnavailable(
+            "this database has no full-text index: the SQLite library in use was built without FTS5",
+            hint="use a Python whose sqlite3 module has FTS5, then run `bazinga-db migrate`",
+        )
+    # bm25() is smaller for better matches; the score we report is its negation.
+    rows = tx.all(
+        f"SELECT {columns}, snippet({FTS_TABLE}, 0, ?, ?, '…', 16) AS snippet, "
+        f"bm25({FTS_TABLE}) AS rank FROM {FTS_TABLE} JOIN orchestration_logs AS l ON l.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH ?{where} ORDER BY rank, l.id DESC LIMIT ?",
+        (*HIGHLIGHT, fts5_expression(items), *params, limit),
+    )
+    for row in rows:
+        row["score"] = round(-float(row.pop("rank")), 6)
+    return rows
