@@ -21,7 +21,7 @@ def logs(store: BazingaDB) -> BazingaDB:
 
 def test_results_are_ranked_highlighted_and_filtered(logs: BazingaDB) -> None:
     results = logs.search_logs("pagination")
-    assert [row["agent_type"] for row in results][0] == "tech_lead"  # the densest match ranks first
+    assert results[0]["agent_type"] == "tech_lead"  # the densest match ranks first
     assert len(results) == 3
     assert results[0]["score"] >= results[1]["score"] >= results[2]["score"]
     assert "**pagination**" in results[1]["snippet"] or "**pagination**" in results[2]["snippet"]

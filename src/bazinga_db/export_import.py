@@ -73,10 +73,10 @@ class Transfer(StoreBase):
                 raise InvalidInput(f"--output {output} is a directory; give a file name")
             temporary = f"{path}.tmp-{os.getpid()}"
             try:
-                handle = open(temporary, "w", encoding="utf-8")
-            except OSError as exc:
-                raise InvalidInput(f"cannot write --output {output}: {exc.strerror}") from None
-            try:
+                try:
+                    handle = open(temporary, "w", encoding="utf-8")  # noqa: SIM115 (closed just below)
+                except OSError as exc:
+                    raise InvalidInput(f"cannot write --output {output}: {exc.strerror}") from None
                 with handle:
                     summary = self._export_to(handle, session_id)
                 os.replace(temporary, path)
@@ -102,8 +102,7 @@ class Transfer(StoreBase):
             for table in tables:
                 where, params = ("", ()) if session_id is None else (" WHERE session_id = ?", (session_id,))
                 rows = tx.all(f"SELECT * FROM {table}{where} ORDER BY {ORDER_BY.get(table, 'id')}", params)
-                for row in rows:
-                    stream.write(_line({"table": table, "row": row}))
+                stream.writelines(_line({"table": table, "row": row}) for row in rows)
                 counts[table] = len(rows)
         stream.write(_line({"format": FORMAT_END, "counts": counts}))
         stream.flush()

@@ -75,6 +75,7 @@ class Lifecycle(StoreBase):
                 scope = f" of group {group_id}" if group_id else ""
                 raise NotFound(f"no {state_type} state{scope} saved in session {session_id!r}")
             to_row = self._state_row(tx, session_id, state_type, group_id, to_id) if to_id else newest[0]
+            from_row: dict[str, Any] | None
             if from_id is not None:
                 from_row = self._state_row(tx, session_id, state_type, group_id, from_id)
             elif to_id is None:
@@ -232,7 +233,7 @@ class Lifecycle(StoreBase):
         A session's age is its end_time, else its created_at. Active sessions are never deleted.
         """
         cutoff = parse_cutoff(older_than)
-        statuses = FINISHED_STATUSES
+        statuses: tuple[str, ...] = FINISHED_STATUSES
         if status is not None:
             if isinstance(status, str) and status.strip().lower() == "active":
                 raise InvalidInput("prune never deletes active sessions; --status must be completed or failed")

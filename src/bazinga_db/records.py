@@ -37,7 +37,7 @@ class Records(StoreBase):
             if all(value is None for value in parts.values()):
                 raise InvalidInput("tokens must be provided (a whole number), or --input/--output token counts")
             tokens = sum(value or 0 for value in parts.values())
-        values = {
+        values: dict[str, Any] = {
             "session_id": v.identifier(session_id, "session_id"),
             "timestamp": utc_now(),
             "agent_type": v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES),

@@ -53,9 +53,11 @@ def tsquery_expression(items: list[tuple[str, bool]]) -> str:
 
 
 def fts5_available(tx: Any) -> bool:
+    import sqlite3
+
     try:
         return tx.one("SELECT 1 AS found FROM pragma_module_list WHERE name = 'fts5'") is not None
-    except Exception:  # pragma_module_list missing from very old SQLite builds
+    except sqlite3.Error:  # pragma_module_list missing from very old SQLite builds
         row = tx.one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS found")
         return bool(row and row["found"])
 
