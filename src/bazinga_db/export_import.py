@@ -141,7 +141,7 @@ class Transfer(StoreBase):
                     if table not in KEYED:
                         tx.execute(
                             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
                         )
         return {
             "source": source,
