@@ -10,6 +10,17 @@ from bazinga_db import BazingaDB
 from bazinga_db.search import fts5_expression, parse_query
 
 
+def back_to_version_1(db_path: str) -> None:
+    """Take a file back to schema version 1, as the first release left it: no search index."""
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    for name in ("insert", "delete", "update"):
+        connection.execute(f"DROP TRIGGER _logs_fts_{name}")
+    connection.execute("DROP TABLE _logs_fts")
+    connection.execute("DELETE FROM _migrations WHERE id = 2")
+    connection.execute("PRAGMA user_version = 1")
+    connection.close()
+
+
 @pytest.fixture
 def logs(store: BazingaDB) -> BazingaDB:
     store.log_interaction("s1", "developer", "group_b: validate pagination parameters before querying", agent_id="developer_2")
@@ -84,14 +95,7 @@ def test_index_follows_deletes_updates_and_prunes(logs: BazingaDB, db_path: str)
 def test_migration_indexes_the_rows_of_an_existing_database(db_path: str) -> None:
     with BazingaDB(db_path) as db:
         db.log_interaction("old", "pm", "written before the search index existed")
-    # Take the file back to schema version 1 (as the first release left it).
-    connection = sqlite3.connect(db_path, isolation_level=None)
-    for name in ("insert", "delete", "update"):
-        connection.execute(f"DROP TRIGGER _logs_fts_{name}")
-    connection.execute("DROP TABLE _logs_fts")
-    connection.execute("DELETE FROM _migrations WHERE id = 2")
-    connection.execute("PRAGMA user_version = 1")
-    connection.close()
+    back_to_version_1(db_path)
     with BazingaDB(db_path) as db:
         assert [row["session_id"] for row in db.search_logs("before index")] == ["old"]
         assert ("database_migrated", db.location) in db.notices
@@ -99,3 +103,22 @@ def test_migration_indexes_the_rows_of_an_existing_database(db_path: str) -> Non
     assert connection.execute("SELECT name FROM _migrations ORDER BY id").fetchall() == [
         ("m001_initial",), ("m002_log_search",)]
     connection.close()
+
+
+def test_migrated_schema_matches_a_fresh_one(db_path: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def objects(path: str) -> list[tuple[str, str, str]]:
+        connection = sqlite3.connect(path)
+        rows = connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        connection.close()
+        return rows
+
+    with BazingaDB(db_path) as db:
+        db.log_interaction("old", "pm", "text")
+    back_to_version_1(db_path)
+    with BazingaDB(db_path) as db:
+        db.migrate()
+    fresh = str(tmp_path / "fresh.db")
+    with BazingaDB(fresh) as db:
+        db.migrate()
+    assert objects(db_path) == objects(fresh)
+    assert any(name == "_logs_fts" for _, name, _ in objects(fresh))
