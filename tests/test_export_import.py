@@ -141,6 +141,11 @@ def _damaged(lines: list[str]) -> dict[str, str]:
     newer["format_version"] = 99
     unknown = json.loads(rows[0])
     unknown["table"] = "users"
+    no_content = json.loads(rows[1])
+    assert no_content["table"] == "orchestration_logs"
+    no_content["row"]["content"] = None
+    nested = json.loads(rows[1])
+    nested["row"]["content"] = {"text": "hi"}
     return {
         "is not a bazinga-db export": '{"hello": 1}\n',
         "is empty": "",
@@ -149,6 +154,9 @@ def _damaged(lines: list[str]) -> dict[str, str]:
         "is damaged": "\n".join([header, *rows[:-1], end]) + "\n",
         "format version 99": "\n".join([json.dumps(newer), *rows, end]) + "\n",
         "unknown table 'users'": "\n".join([header, json.dumps(unknown), *rows[1:], end]) + "\n",
+        "this orchestration_logs row does not fit the table":
+            "\n".join([header, rows[0], json.dumps(no_content), *rows[2:], end]) + "\n",
+        "column 'content' holds a JSON dict": "\n".join([header, rows[0], json.dumps(nested), *rows[2:], end]) + "\n",
         "session 'ghost' is neither in the file nor in the database":
             "\n".join([header, *rows[:-1], json.dumps(orphan), end]) + "\n",
     }

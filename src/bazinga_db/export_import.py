@@ -166,7 +166,7 @@ class Transfer(StoreBase):
             where = " AND ".join(f"{column} = ?" for column in key_columns)
             existing = tx.one(f"SELECT * FROM {table} WHERE {where}", key)
             if existing is None:
-                _insert(tx, table, row)
+                _insert(tx, table, row, number)
                 counts["inserted"] += 1
             elif all(existing.get(column) == value for column, value in row.items()):
                 counts["identical"] += 1
@@ -206,11 +206,11 @@ class Transfer(StoreBase):
             keep = all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids) and \
                 len(set(ids)) == len(ids) and not _any_taken(tx, table, ids)  # type: ignore[arg-type]
             plan.extend((number, row, keep) for number, row in fresh)
-        for _, row, keep in sorted(plan, key=lambda item: item[0]):  # file order: renumbered rows keep their order
+        for number, row, keep in sorted(plan, key=lambda item: item[0]):  # file order: renumbered rows keep their order
             if not keep:
                 row = {column: value for column, value in row.items() if column != "id"}
                 counts["renumbered"] += 1
-            _insert(tx, table, row)
+            _insert(tx, table, row, number)
             counts["inserted"] += 1
 
     def _require_parent(self, tx: Any, row: dict[str, Any], number: int) -> None:
@@ -266,6 +266,12 @@ def _parse(lines: list[str], source: str) -> tuple[dict[str, Any], dict[str, lis
         table = document.get("table")
         if table not in TABLE_ORDER:
             raise InvalidInput(f"{source} line {number}: unknown table {table!r}; known: {', '.join(TABLE_ORDER)}")
+        for column, value in document["row"].items():
+            if isinstance(value, (dict, list)):
+                raise InvalidInput(
+                    f"{source} line {number}: column {column!r} holds a JSON {type(value).__name__}; "
+                    "exported values are text, numbers or null (JSON columns are JSON text)"
+                )
         by_table.setdefault(table, []).append((number, document["row"]))
     expected = end.get("counts")
     found = {table: len(rows) for table, rows in by_table.items()}
@@ -305,13 +311,20 @@ def _any_taken(tx: Any, table: str, ids: list[int]) -> bool:
     return False
 
 
-def _insert(tx: Any, table: str, row: dict[str, Any]) -> None:
+def _insert(tx: Any, table: str, row: dict[str, Any], number: int) -> None:
     columns = list(row)
     # Column names come from the target's own schema (unknown ones were dropped), never from the file.
-    tx.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        tuple(row[column] for column in columns),
-    )
+    try:
+        tx.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            tuple(row[column] for column in columns),
+        )
+    except Exception as exc:
+        # sqlite3 and psycopg both name their constraint failures IntegrityError.
+        if not any(kind.__name__ == "IntegrityError" for kind in type(exc).__mro__):
+            raise
+        raise InvalidInput(f"line {number}: this {table} row does not fit the table ({exc}); nothing was imported") \
+            from None
 
 
 # -- command-line handlers (tool commands: they stream, so they print for themselves) -----
