@@ -17,7 +17,6 @@ import pytest
 from bazinga_db import BazingaDB, cli, operations
 from bazinga_db.operations import Operation
 from bazinga_db.skill import install_skill
-
 from conftest import run_cli
 
 STORE_OPERATIONS = [operation for operation in operations.OPERATIONS if operation.handler is None]

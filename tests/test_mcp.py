@@ -14,7 +14,6 @@ from mcp import Client, MCPError, StdioServerParameters
 
 from bazinga_db import BazingaDB
 from bazinga_db.mcp_server import build_server, store_operations, tool_name
-
 from conftest import run_cli
 
 JSON_TYPES = {"str": "string", "int": "integer", "flag": "boolean"}

@@ -15,7 +15,6 @@ import pytest
 
 from bazinga_db import __version__, operations
 from bazinga_db.skill import MARKER_FILE, render_skill_md, skill_files
-
 from conftest import REPO, Result, run_cli
 
 SKILL_DIR = Path(".claude") / "skills" / "bazinga-db"
@@ -37,7 +36,7 @@ def run_script(project: Path, *args: str, input: str | None = None, cwd: Path | 
     command = (python or [sys.executable]) + [str(script), *args]
     env = {key: value for key, value in os.environ.items() if key != "BAZINGA_DB"}
     completed = subprocess.run(
-        command, input=input, capture_output=True, text=True, cwd=cwd or project, env=env, timeout=120,
+        command, check=False, input=input, capture_output=True, text=True, cwd=cwd or project, env=env, timeout=120,
         stdin=None if input is not None else subprocess.DEVNULL,
     )
     return Result(completed)

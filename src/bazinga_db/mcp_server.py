@@ -26,7 +26,7 @@ try:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
     from mcp.server.mcpserver.tools import Tool
-    from mcp.types import CallToolResult, TextContent, ToolAnnotations
+    from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
     from pydantic import BaseModel, ConfigDict, Field, create_model
 except ImportError as exc:  # missing, or the 1.x SDK (it has no mcp.server.mcpserver)
     raise BackendUnavailable(
@@ -81,12 +81,12 @@ class StoreTools:
                 notices = list(self.db.notices)
         except BazingaError as exc:
             return error_result(exc.to_dict())
-        except Exception as exc:  # a bug: the same one line the CLI gives, never a traceback
+        except Exception as exc:  # noqa: BLE001 - a bug: the CLI's one line, never a traceback
             return error_result({"code": "internal_error", "message": f"internal error: {type(exc).__name__}: {exc}"})
         lines = render.notice_lines(notices)
         if operation.write:
             lines.append(render.confirmation(operation.name, arguments, result, notices))
-        content = [TextContent(type="text", text=render.dumps(result))]
+        content: list[ContentBlock] = [TextContent(type="text", text=render.dumps(result))]
         if lines:
             content.append(TextContent(type="text", text="\n".join(lines)))
         return CallToolResult(content=content, structured_content={"result": result} if wrap else result)
@@ -133,7 +133,7 @@ class StoreTools:
         strict = create_model(
             f"{tool.name}_arguments", __base__=(tool.fn_metadata.arg_model, _Arguments)  # type: ignore[call-overload]
         )
-        tool.fn_metadata.arg_model = strict
+        tool.fn_metadata.arg_model = strict  # type: ignore[assignment]  # a subclass of the SDK's model
         tool.parameters = strict.model_json_schema(by_alias=True)
         return tool
 
