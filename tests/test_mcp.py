@@ -31,9 +31,14 @@ def in_process(db_path: str, body: Callable[[Client], Awaitable[Any]]) -> Any:
     return asyncio.run(main())
 
 
-def over_stdio(db_path: str, body: Callable[[Client], Awaitable[Any]]) -> Any:
-    """`python -m bazinga_db mcp --db PATH` as a subprocess, as an MCP client config starts it."""
-    parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp", "--db", db_path])
+def over_stdio(db_path: str, body: Callable[[Client], Awaitable[Any]], via_env: bool = False) -> Any:
+    """`python -m bazinga_db mcp --db PATH` as a subprocess, as an MCP client config starts it
+    (or with BAZINGA_DB=PATH in its environment)."""
+    if via_env:
+        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp"],
+                                           env={"BAZINGA_DB": db_path})
+    else:
+        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp", "--db", db_path])
 
     async def main() -> Any:
         async with Client(parameters, read_timeout_seconds=60) as client:
@@ -141,8 +146,9 @@ def test_whole_orchestration_in_process(db_path: str) -> None:
     assert run_cli("--json", "get-session", "sess_mcp", db=db_path).json()["status"] == "completed"
 
 
-def test_whole_orchestration_over_stdio(db_path: str) -> None:
-    check_snapshot(over_stdio(db_path, play_orchestration))
+@pytest.mark.parametrize("via_env", [False, True], ids=["--db", "BAZINGA_DB"])
+def test_whole_orchestration_over_stdio(db_path: str, via_env: bool) -> None:
+    check_snapshot(over_stdio(db_path, play_orchestration, via_env))
     snapshot = run_cli("--json", "dashboard-snapshot", "sess_mcp", db=db_path).json()
     check_snapshot(snapshot)
 

@@ -73,6 +73,18 @@ def test_repository_skill_folder_is_current() -> None:
     assert os.access(REPO / "skill" / "bazinga-db" / "scripts" / "bazinga_db.py", os.X_OK)
 
 
+def test_repository_script_runs_from_a_checkout(tmp_path: Path) -> None:
+    """`python3 skill/bazinga-db/scripts/bazinga_db.py --db PATH ...` with the package installed."""
+    script = REPO / "skill" / "bazinga-db" / "scripts" / "bazinga_db.py"
+    db = str(tmp_path / "checkout.db")
+    for args, expected in [(["create-session", "s1", "simple", "from a checkout"], "✓ Session created: s1"),
+                           (["get-config", "missing"], "null")]:
+        completed = subprocess.run([sys.executable, str(script), "--db", db, *args], check=False,
+                                   capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stdout.splitlines()[-1] == expected
+
+
 def test_front_matter_follows_the_skill_format() -> None:
     text = render_skill_md()
     match = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
@@ -303,3 +315,13 @@ def test_install_without_a_project_uses_the_current_folder(tmp_path: Path) -> No
     assert result.code == 0, result
     assert (folder / SKILL_DIR / "SKILL.md").read_text(encoding="utf-8") == render_skill_md()
     assert os.access(folder / SKILL_DIR / "scripts" / "bazinga_db.py", os.X_OK)
+
+
+def test_install_reports_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    project = tmp_path / "blocked"
+    (project / ".claude" / "skills").mkdir(parents=True)
+    (project / ".claude" / "skills" / "bazinga-db").write_text("a file where the skill folder goes")
+    result = run_cli("install-skill", str(project))
+    assert result.code == 1
+    assert result.err.startswith(f"error: cannot install the skill into {project / SKILL_DIR}: ")
+    assert len(result.err.splitlines()) == 1 and "Traceback" not in result.err

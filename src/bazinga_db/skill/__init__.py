@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import operations
-from ..errors import Conflict, InvalidInput
+from ..errors import BazingaError, Conflict, InvalidInput
 from ..operations import Operation
 
 SKILL_NAME = "bazinga-db"
@@ -93,6 +93,13 @@ def install_skill(dir: str | None = None, force: bool = False) -> dict[str, Any]
         if not project.is_dir():
             raise InvalidInput(f"install-skill: {project} is not a folder", hint="give an existing project folder")
     target = project / ".claude" / "skills" / SKILL_NAME
+    try:
+        return _install(target, force)
+    except OSError as exc:
+        raise BazingaError(f"cannot install the skill into {target}: {exc.strerror or exc}") from None
+
+
+def _install(target: Path, force: bool) -> dict[str, Any]:
     recorded = _read_marker(target / MARKER_FILE)
     planned = skill_files()
     statuses: dict[str, str] = {}
@@ -115,9 +122,6 @@ def install_skill(dir: str | None = None, force: bool = False) -> dict[str, Any]
             f"the skill at {target} was modified by hand ({', '.join(modified)}); nothing was written",
             hint="run `bazinga-db install-skill --force` to replace it (the changes are lost)",
         )
-    for relative, status in statuses.items():
-        if status != "unchanged":
-            _write(target / relative, planned[relative])
     from .. import __version__
 
     marker = {
@@ -125,6 +129,9 @@ def install_skill(dir: str | None = None, force: bool = False) -> dict[str, Any]
         "files": {relative: _digest(text.encode("utf-8")) for relative, text in planned.items()},
     }
     marker_text = json.dumps(marker, indent=2, sort_keys=True) + "\n"
+    for relative, status in statuses.items():
+        if status != "unchanged":
+            _write(target / relative, planned[relative])
     if _read_text(target / MARKER_FILE) != marker_text:
         _write(target / MARKER_FILE, marker_text)
     return {"skill_dir": str(target), "version": __version__, "files": statuses}
