@@ -271,7 +271,7 @@ OPERATIONS: list[Operation] = [
         write=True, example="install-skill", handler=".skill:install_skill_command",
     ),
     Operation(
-        "mcp", "Serve every operation as an MCP tool over stdio (needs bazinga-db[mcp]).",
+        "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
         [], write=False, example="mcp", handler=".mcp_server:serve_command",
     ),
 ]
