@@ -178,6 +178,7 @@ BAD_CALLS = [
      ["log-interaction", "s", "Lead Dev!", "x"]),
     (("query", {"sql": "DELETE FROM sessions"}), ["query", "DELETE FROM sessions"]),
     (("token_summary", {"session_id": "s", "by": "colour"}), ["token-summary", "s", "colour"]),
+    (("list_sessions", {"limit": "ten"}), ["list-sessions", "ten"]),
 ]
 
 
@@ -199,18 +200,22 @@ def test_tool_errors_carry_the_cli_message(db_path: str, tool_call: tuple[str, d
     assert result.structured_content == as_json.json()
 
 
-def test_arguments_outside_the_schema_are_refused(db_path: str) -> None:
+def test_arguments_outside_the_schema_are_refused_in_cli_words(db_path: str) -> None:
     async def body(client: Client) -> list[Any]:
         return [
             await client.call_tool("get_session", {"session_id": "s", "sesion": "s"}),
             await client.call_tool("log_interaction", {"session_id": "s", "agent_type": "pm"}),
-            await client.call_tool("list_sessions", {"limit": "ten"}),
+            await client.call_tool("update_task_group", {"group_id": "g", "increment_revision": "maybe"}),
         ]
 
-    unknown, missing, wrong_type = in_process(db_path, body)
-    assert unknown.is_error and "sesion" in unknown.content[0].text and "not permitted" in unknown.content[0].text
-    assert missing.is_error and "content" in missing.content[0].text and "required" in missing.content[0].text
-    assert wrong_type.is_error and "limit" in wrong_type.content[0].text
+    unknown, missing, wrong_type = (result.structured_content for result in in_process(db_path, body))
+    assert unknown == {"ok": False, "error": {
+        "code": "usage", "message": "unknown argument sesion for get_session; its arguments are: session_id",
+        "hint": "did you mean session_id?"}}
+    assert missing == {"ok": False, "error": {
+        "code": "usage", "message": "log_interaction is missing content (the text to log)"}}
+    assert wrong_type == {"ok": False, "error": {
+        "code": "invalid_input", "message": "increment_revision must be true or false, got 'maybe'"}}
     with BazingaDB(db_path) as db:
         assert db.list_sessions() == []  # nothing was written
 

@@ -20,14 +20,14 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, TextIO
 
-from .errors import BackendUnavailable, BazingaError, InvalidInput, NotFound
+from .errors import BackendUnavailable, BazingaError, InvalidInput, NotFound, UsageError
 
 try:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
     from mcp.server.mcpserver.tools import Tool
     from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
-    from pydantic import BaseModel, ConfigDict, Field, create_model
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 except ImportError as exc:  # missing, or the 1.x SDK (it has no mcp.server.mcpserver)
     raise BackendUnavailable(
         f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install 'bazinga-db[mcp]'"
@@ -62,6 +62,47 @@ def tool_name(operation: Operation) -> str:
 class _Arguments(BaseModel):
     # An argument the tool does not have is an error, not silently dropped.
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class StoreTool(Tool):
+    """A tool whose argument errors read like the CLI's: the same wording and error codes
+    (``usage`` for a missing or unknown argument, ``invalid_input`` for a wrong type)."""
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        try:
+            self.fn_metadata.validate_arguments(arguments)
+        except ValidationError as exc:
+            return error_result(argument_error(self.name, self.parameters, exc))
+        return await super().run(arguments, context, convert_result)
+
+
+_TYPE_WORDS = {"integer": "a whole number", "string": "text", "boolean": "true or false"}
+
+
+def argument_error(tool: str, schema: dict[str, Any], exc: ValidationError) -> dict[str, str]:
+    from difflib import get_close_matches
+
+    properties: dict[str, Any] = schema.get("properties", {})
+    problems: list[str] = []
+    usage = False
+    hint = None
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "arguments"
+        if error["type"] == "missing":
+            usage = True
+            problems.append(f"{tool} is missing {name} ({properties.get(name, {}).get('description', '')})")
+        elif error["type"] == "extra_forbidden":
+            usage = True
+            problems.append(f"unknown argument {name} for {tool}; its arguments are: {', '.join(properties)}")
+            close = get_close_matches(name, list(properties), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else hint
+        else:
+            types = [properties.get(name, {}).get("type")] + [
+                option.get("type") for option in properties.get(name, {}).get("anyOf", [])]
+            wanted = next((_TYPE_WORDS[kind] for kind in types if kind in _TYPE_WORDS), "valid")
+            problems.append(f"{name} must be {wanted}, got {error.get('input')!r}")
+    problem = "; ".join(dict.fromkeys(problems))  # one message per argument, in order
+    return (UsageError if usage else InvalidInput)(problem, hint=hint).to_dict()
 
 
 class StoreTools:
@@ -119,7 +160,7 @@ class StoreTools:
         run.__name__ = tool_name(operation)
         run.__signature__ = signature  # type: ignore[attr-defined]
         description = f"{operation.summary}\nCLI: bazinga-db {operation.example}"
-        tool = Tool.from_function(
+        tool = StoreTool.from_function(
             run,
             name=tool_name(operation),
             description=description,
