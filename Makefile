@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SOURCES := $(shell find src -name '*.py') pyproject.toml
+SOURCES := $(shell find src -name '*.py' -o -name '*.md') pyproject.toml
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean skill
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -22,6 +22,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# Regenerate the repository's skill folder from the operation table (a test checks it).
+skill: install
+	$(PY) -c "from bazinga_db.skill import write_folder; write_folder('skill/bazinga-db')"
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

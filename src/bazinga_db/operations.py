@@ -264,6 +264,16 @@ OPERATIONS: list[Operation] = [
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
         [], write=True, example="migrate",
     ),
+    Operation(
+        "install-skill", "Install the agent skill into a project's .claude/skills/bazinga-db/.",
+        [_p("dir", "the project folder (default: the project root, else the current folder)"),
+         Param("force", "replace a copy that was modified by hand", kind="flag")],
+        write=True, example="install-skill", handler=".skill:install_skill_command",
+    ),
+    Operation(
+        "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
+        [], write=False, example="mcp", handler=".mcp_server:serve_command",
+    ),
 ]
 
 # -- data lifecycle: history, search, costs, export/import, retention, comparison -------

@@ -265,11 +265,16 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
     from ..errors import InvalidInput, ReadOnlyViolation
 
     connection = backend.connection
-    connection.set_authorizer(_read_only_authorizer)
     try:
         connection.execute("BEGIN")
         try:
-            return connection.execute(sql).fetchall()
+            # Only the caller's statement is checked: our own BEGIN/COMMIT are transaction
+            # actions, which the authorizer would refuse.
+            connection.set_authorizer(_read_only_authorizer)
+            try:
+                return connection.execute(sql).fetchall()
+            finally:
+                connection.set_authorizer(None)
         finally:
             connection.execute("COMMIT")
     except sqlite3.DatabaseError as exc:

@@ -1,0 +1,175 @@
+"""The agent skill: SKILL.md rendered from the operation table, and its installer.
+
+The skill folder holds ``SKILL.md`` (read into every agent's prompt, so it stays short)
+and ``scripts/bazinga_db.py`` (a launcher for the installed package's CLI). Both are
+generated here, so the command list can never drift from the table; the copy in the
+repository's ``skill/bazinga-db/`` is written by ``write_folder`` and checked by a test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import operations
+from ..errors import BazingaError, Conflict, InvalidInput
+from ..operations import Operation
+
+SKILL_NAME = "bazinga-db"
+SKILL_FILE = "SKILL.md"
+SCRIPT_FILE = "scripts/bazinga_db.py"
+# Records the hash of each file as written, so a later install can tell our own older
+# copy (safe to replace) from one a person edited (kept unless --force).
+MARKER_FILE = ".installed.json"
+
+
+def command_line(operation: Operation) -> str:
+    """One line per command: its example (which shows the positional arguments in
+    order), its summary, and the options that exist only as flags."""
+    line = f"- `bazinga-db {operation.example}` {operation.summary}"
+    flags = [param.flag for param in operation.params if not param.positional]
+    if flags:
+        line += " [" + " ".join(flags) + "]"
+    return line
+
+
+def render_commands() -> str:
+    return "\n".join(command_line(operation) for operation in operations.OPERATIONS)
+
+
+def render_skill_md() -> str:
+    from .. import __version__
+
+    template = resources.files(__package__).joinpath("SKILL.template.md").read_text(encoding="utf-8")
+    return template.replace("<<VERSION>>", __version__).replace("<<COMMANDS>>", render_commands())
+
+
+def launcher_source() -> str:
+    return resources.files(__package__).joinpath("launcher.py").read_text(encoding="utf-8")
+
+
+def skill_files() -> dict[str, str]:
+    """Every file of the skill folder, by path inside it."""
+    return {SKILL_FILE: render_skill_md(), SCRIPT_FILE: launcher_source()}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename: an agent never reads half a SKILL.md."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    if path.suffix == ".py":
+        temporary.chmod(0o755)
+    os.replace(temporary, path)
+
+
+def write_folder(folder: str | os.PathLike[str]) -> None:
+    """Write the skill files into ``folder`` as they are (the repository's copy)."""
+    for relative, text in skill_files().items():
+        _write(Path(folder) / relative, text)
+
+
+def install_skill(dir: str | None = None, force: bool = False) -> dict[str, Any]:
+    """Write the skill into ``DIR/.claude/skills/bazinga-db/`` (default: the project root).
+
+    Unchanged files are left alone; a file that differs from what this version writes
+    is replaced only if an earlier install wrote it, or with ``force``. Nothing is
+    written when a modified file blocks the install.
+    """
+    from ..paths import find_project_root
+
+    if dir is None:
+        project = Path(find_project_root() or os.getcwd())
+    else:
+        project = Path(dir).expanduser().absolute()
+        if not project.is_dir():
+            raise InvalidInput(f"install-skill: {project} is not a folder", hint="give an existing project folder")
+    target = project / ".claude" / "skills" / SKILL_NAME
+    try:
+        return _install(target, force)
+    except OSError as exc:
+        raise BazingaError(f"cannot install the skill into {target}: {exc.strerror or exc}") from None
+
+
+def _install(target: Path, force: bool) -> dict[str, Any]:
+    recorded = _read_marker(target / MARKER_FILE)
+    planned = skill_files()
+    statuses: dict[str, str] = {}
+    modified: list[str] = []
+    for relative, text in planned.items():
+        path = target / relative
+        if not path.exists():
+            statuses[relative] = "created"
+            continue
+        current = path.read_bytes()
+        if current == text.encode("utf-8"):
+            statuses[relative] = "unchanged"
+        elif recorded.get(relative) == _digest(current):
+            statuses[relative] = "updated"
+        else:
+            statuses[relative] = "replaced"
+            modified.append(relative)
+    if modified and not force:
+        raise Conflict(
+            f"the skill at {target} was modified by hand ({', '.join(modified)}); nothing was written",
+            hint="run `bazinga-db install-skill --force` to replace it (the changes are lost)",
+        )
+    from .. import __version__
+
+    marker = {
+        "version": __version__,
+        "files": {relative: _digest(text.encode("utf-8")) for relative, text in planned.items()},
+    }
+    marker_text = json.dumps(marker, indent=2, sort_keys=True) + "\n"
+    for relative, status in statuses.items():
+        if status != "unchanged":
+            _write(target / relative, planned[relative])
+    if _read_text(target / MARKER_FILE) != marker_text:
+        _write(target / MARKER_FILE, marker_text)
+    return {"skill_dir": str(target), "version": __version__, "files": statuses}
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _read_marker(path: Path) -> dict[str, str]:
+    text = _read_text(path)
+    if text is None:
+        return {}
+    try:
+        files = json.loads(text).get("files", {})
+    except (ValueError, AttributeError):
+        return {}  # a damaged marker only means we cannot vouch for the files
+    return {str(key): str(value) for key, value in files.items()} if isinstance(files, dict) else {}
+
+
+def confirmation(result: dict[str, Any]) -> str:
+    statuses = result["files"]
+    if all(status == "unchanged" for status in statuses.values()):
+        return f"✓ Skill up to date: {result['skill_dir']}"
+    details = ", ".join(f"{relative} {status}" for relative, status in statuses.items())
+    return f"✓ Skill installed: {result['skill_dir']} ({details})"
+
+
+def install_skill_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
+    """``bazinga-db install-skill [DIR] [--force]``."""
+    result = install_skill(**arguments)
+    if invocation.json:
+        from ..render import dumps
+
+        print(dumps(result), file=out)
+    elif not invocation.quiet:
+        print(confirmation(result), file=out)
+    return 0
