@@ -309,7 +309,7 @@ OPERATIONS += [
     Operation(
         "compare-sessions", "Two sessions side by side: status, duration, tokens, cost, groups, revisions, reviews.",
         [_p("session_a", "the first session", required=True), _p("session_b", "the second session", required=True)],
-        write=False, example="compare-sessions bazinga_20250113_143530 bazinga_20250114_091500",
+        write=False, example="compare-sessions bazinga_20250113_143530 sess_abc123",
     ),
     Operation(
         "export", "Write the database (or one session) as JSON Lines to stdout or --output FILE.",
