@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SOURCES := $(shell find src -name '*.py') pyproject.toml
+SOURCES := $(shell find src -name '*.py' -o -name '*.js' -o -name '*.css') pyproject.toml
 
 .PHONY: install demo test lint bench clean
 
