@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := $(shell find src -name '*.py' -o -name '*.js' -o -name '*.css') pyproject.toml
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean dashboard screenshot
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -22,6 +22,14 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The live dashboard of the demo database (or DEMO_DB=path); see README "Dashboard".
+dashboard: install
+	$(VENV)/bin/bazinga-db --db "$${DEMO_DB:-demo-run/bazinga.db}" dashboard
+
+# Redraw docs/dashboard.png from a demo run, in headless Chromium.
+screenshot: install
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_dashboard.py -k screenshot
 
 lint: install
 	$(PY) -m pip install -q ruff mypy
