@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +24,6 @@ from urllib.parse import quote
 import pytest
 
 from bazinga_db import BazingaDB
-
 from conftest import REPO, run_cli
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,10 +108,10 @@ class Server:
         return json.loads(body)
 
 
-def start_server(db: str, *args: str) -> Server:
+def start_server(db: str, *args: str, cwd: Path | None = None) -> Server:
     process = subprocess.Popen(
         [sys.executable, "-m", "bazinga_db", "--db", db, "dashboard", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
     )
     line = process.stdout.readline() if process.stdout else ""
     match = re.search(r"(http://[^/\s]+/)", line)
@@ -206,7 +204,7 @@ def test_api_logs_state_diff_and_errors(server: Server) -> None:
 
 def test_every_page_has_a_json_twin_and_security_headers(server: Server) -> None:
     for page in ("/", f"/sessions/{SESSION}", f"/sessions/{SESSION}/state-diff"):
-        status, headers, body = server.get(page)
+        status, headers, _ = server.get(page)
         assert status == 200 and headers["Content-Type"].startswith("text/html"), page
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         api_status, api_headers, _ = server.get("/api" + (page if page != "/" else "/sessions"))
@@ -469,24 +467,25 @@ def test_browser_with_token_goes_live(seeded: str, page: Any) -> None:
 
 def test_browser_screenshot_of_the_demo_session(tmp_path: Path, page: Any) -> None:
     """Plays examples/demo.sh and photographs the session page (the README's picture)."""
-    path = str(tmp_path / "demo.db")
     bin_dir = str(Path(sys.executable).parent)
     if not shutil.which("bazinga-db", path=bin_dir):
         pytest.skip("the bazinga-db console script is not installed next to this Python (run make test)")
+    path = "demo-run/bazinga.db"  # relative, as a person would type it: the page header shows it
     env = {**os.environ, "DEMO_DB": path, "DEMO_DELAY": "0", "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    (tmp_path / "demo-run").mkdir()
     demo = subprocess.run(["bash", str(REPO / "examples" / "demo.sh")], env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, cwd=tmp_path, check=False)
     assert demo.returncode == 0, demo.stderr
     session_id = re.search(r"\(session (\S+)\)", demo.stdout).group(1)  # type: ignore[union-attr]
-    running = start_server(path)
+    running = start_server(path, cwd=tmp_path)
     try:
         page.goto(running.url + "sessions/" + quote(session_id, safe=""))
         wait_live(page)
         assert page.locator('.column[data-status="completed"] article.task').count() == 3
         bottom = page.locator(".grid").first.bounding_box()
         shot = tmp_path / "dashboard.png"
-        page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1400,
-                                              "height": bottom["y"] + bottom["height"] + 8})
+        page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1400,
+                                              "height": bottom["y"] + bottom["height"] - 4})
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
         if os.environ.get("UPDATE_SCREENSHOT") == "1":

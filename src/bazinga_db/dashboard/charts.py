@@ -23,7 +23,7 @@ def role_colour(agent_type: str | None) -> str:
     return ROLE_COLOURS.get(agent_type or "", OTHER_COLOUR)
 
 
-def number(value: int | float) -> str:
+def number(value: float) -> str:
     return f"{int(value):,}"
 
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, TextIO
@@ -67,10 +67,11 @@ def host_name(header: str) -> str:
 class Dashboard:
     """What every request handler shares: where the data is, the token, the watcher."""
 
-    def __init__(self, path: str, *, token: str | None, loopback: bool) -> None:
+    def __init__(self, path: str, *, token: str | None, label: str | None = None) -> None:
         self.path = os.path.abspath(path)
+        #: The database as the user named it, for page headers.
+        self.label = label or path
         self.token = token
-        self.loopback = loopback
         self.watcher = ChangeWatcher(self.path)
 
     @contextmanager
@@ -122,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
         if api:
             self._json(status, {"ok": False, "error": {"code": code, "message": message}})
         else:
-            self._html(status, pages.not_found(message, self.dashboard.path))
+            self._html(status, pages.not_found(message, self.dashboard.label))
 
     # -- security --------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             cookie = SimpleCookie()
             try:
                 cookie.load(self.headers.get("Cookie") or "")
-            except Exception:  # a malformed Cookie header counts as no token
+            except CookieError:  # a malformed Cookie header counts as no token
                 cookie = SimpleCookie()
             if COOKIE in cookie:
                 offered = cookie[COOKIE].value
@@ -190,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(True, HTTPStatus.SERVICE_UNAVAILABLE, "database_not_ready",
                             f"database {self.dashboard.path} does not exist yet or needs `bazinga-db migrate`")
             else:
-                self._html(HTTPStatus.OK, pages.waiting(self.dashboard.path), cookie)
+                self._html(HTTPStatus.OK, pages.waiting(self.dashboard.label), cookie)
         except SessionNotFound as exc:
             self._error(api, HTTPStatus.NOT_FOUND, exc.code, exc.message)
         except InvalidInput as exc:
@@ -202,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, segments: list[str], query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         if not api and len(segments) == 2 and segments[0] == "static" and segments[1] in STATIC_TYPES:
-            body = resources.files(__package__).joinpath("static", segments[1]).read_bytes()
+            body = resources.files(__package__).joinpath("static").joinpath(segments[1]).read_bytes()
             self._send(HTTPStatus.OK, body, STATIC_TYPES[segments[1]])
             return
         if not api and segments == ["favicon.ico"]:
@@ -236,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"database": self.dashboard.path, "sessions": rows})
         else:
             self._html(HTTPStatus.OK, pages.sessions_page(rows, status=status, search=search,
-                                                         location=self.dashboard.path), cookie)
+                                                         location=self.dashboard.label), cookie)
 
     def _session(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with_logs = api or query.get("partial") != "1"
@@ -247,7 +248,7 @@ class Handler(BaseHTTPRequestHandler):
         if api:
             self._json(HTTPStatus.OK, {**detail, "state_diff": diff})
         else:
-            self._html(HTTPStatus.OK, pages.session_page(detail, diff, location=self.dashboard.path), cookie)
+            self._html(HTTPStatus.OK, pages.session_page(detail, diff, location=self.dashboard.label), cookie)
 
     def _state_diff(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
@@ -262,7 +263,7 @@ class Handler(BaseHTTPRequestHandler):
         if api:
             self._json(HTTPStatus.OK, diff)
         else:
-            self._html(HTTPStatus.OK, pages.diff_page(session_id, diff, location=self.dashboard.path), cookie)
+            self._html(HTTPStatus.OK, pages.diff_page(session_id, diff, location=self.dashboard.label), cookie)
 
     def _logs(self, session_id: str, query: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
@@ -337,8 +338,9 @@ def _integer(query: dict[str, str], name: str, default: int, minimum: int = 0) -
     return value
 
 
-def make_server(path: str, host: str, port: int, token: str | None) -> tuple[ThreadingHTTPServer, Dashboard]:
-    dashboard = Dashboard(path, token=token, loopback=is_loopback(host))
+def make_server(path: str, host: str, port: int, token: str | None,
+                label: str | None = None) -> tuple[ThreadingHTTPServer, Dashboard]:
+    dashboard = Dashboard(path, token=token, label=label)
     handler = type("DashboardHandler", (Handler,), {"dashboard": dashboard})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True  # open event streams must not keep the process alive
@@ -365,12 +367,13 @@ def run_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Te
     if is_postgres_url(target):
         raise UsageError("the dashboard reads SQLite databases only; give --db a file path")
     try:
-        server, dashboard = make_server(target, host, port, token)
+        server, dashboard = make_server(target, host, port, token, label=invocation.db)
     except OSError as exc:
         raise BazingaError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                            hint="choose another --port (0 picks a free one)") from None
     bound_host, bound_port = server.server_address[:2]
-    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    name = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+    shown = f"[{name}]" if ":" in name else name
     url = f"http://{shown}:{bound_port}/"
     print(f"Dashboard of {dashboard.path} at {url}" + (f"?token={quote(token)}" if token else ""), file=out, flush=True)
     if not os.path.exists(dashboard.path):
