@@ -297,6 +297,20 @@ def test_waits_for_a_database_that_does_not_exist_yet(tmp_path: Path) -> None:
         stop_server(running)
 
 
+def test_json_mode_prints_the_address_as_json(seeded: str) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "bazinga_db", "--json", "--db", seeded, "dashboard", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        started = json.loads(process.stdout.readline())  # type: ignore[union-attr]
+        assert started["database"] == os.path.abspath(seeded)
+        with urllib.request.urlopen(started["url"] + "api/sessions", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()  # type: ignore[union-attr]
+
+
 def test_read_only_store_reads_and_refuses_writes(seeded: str, tmp_path: Path) -> None:
     with BazingaDB(seeded, read_only=True) as db:
         assert len(db.get_task_groups(SESSION)) == 7
@@ -411,6 +425,26 @@ def test_browser_shows_a_cli_write_within_two_seconds(server: Server, seeded: st
     wait_live(page)
     assert run_cli("create-session", "sess_new", "simple", "appears live", db=seeded).code == 0
     page.locator('tr[data-session="sess_new"]').wait_for(timeout=2000)
+
+
+def test_browser_follows_a_demo_that_recreates_the_database(tmp_path: Path, page: Any) -> None:
+    """`make dashboard` first, then `make demo`, which deletes and recreates the file."""
+    path = str(tmp_path / "demo-run" / "bazinga.db")
+    running = start_server(path)
+    try:
+        page.goto(running.url)
+        assert "Waiting for the database" in page.inner_text("main")
+        wait_live(page)
+        assert run_cli("create-session", "first_run", "parallel", "one", db=path).code == 0
+        page.locator('tr[data-session="first_run"]').wait_for(timeout=2000)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        assert run_cli("create-session", "second_run", "parallel", "two", db=path).code == 0
+        page.locator('tr[data-session="second_run"]').wait_for(timeout=2000)
+        assert page.locator('tr[data-session="first_run"]').count() == 0
+    finally:
+        stop_server(running)
 
 
 def test_browser_log_filters_by_agent_and_group(server: Server, page: Any) -> None:

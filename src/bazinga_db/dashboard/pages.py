@@ -56,8 +56,14 @@ def clock(timestamp: Any) -> str:
     return text[11:19] if len(text) >= 19 else text
 
 
-def _time(timestamp: Any, text: str) -> str:
-    return f'<time datetime="{esc(timestamp)}" title="{esc(timestamp)}">{esc(text)}</time>'
+def _time(timestamp: Any, text: str, css_class: str = "") -> str:
+    cls = f' class="{css_class}"' if css_class else ""
+    return f'<time{cls} datetime="{esc(timestamp)}" title="{esc(timestamp)}">{esc(text)}</time>'
+
+
+def _age(timestamp: Any, now: float | None = None) -> str:
+    # class "age": app.js keeps the "… ago" text current between updates.
+    return _time(timestamp, age(timestamp, now), "age")
 
 
 def badge(value: Any, kind: str = "status") -> str:
@@ -67,8 +73,10 @@ def badge(value: Any, kind: str = "status") -> str:
 
 
 def layout(title: str, body: str, *, page: str, location: str, session_id: str | None = None,
-           last_log_id: int = 0) -> str:
-    data = f' data-page="{esc(page)}" data-last-log-id="{int(last_log_id)}"'
+           last_log_id: int = 0, version: int = 0) -> str:
+    # data-version: the change count the page was read at, so that the event stream can
+    # tell at once about a change that landed before the page subscribed.
+    data = f' data-page="{esc(page)}" data-last-log-id="{int(last_log_id)}" data-version="{int(version)}"'
     if session_id is not None:
         data += f' data-session="{esc(session_id)}"'
     return (
@@ -91,19 +99,19 @@ def not_found(message: str, location: str) -> str:
     return layout("Not found", body, page="error", location=location)
 
 
-def waiting(location: str) -> str:
+def waiting(location: str, version: int = 0) -> str:
     body = (
         '<section class="panel" data-live id="sessions"><h1>Waiting for the database</h1>'
         f"<p>{esc(location)} does not exist yet, or is not initialised. This page updates as soon as "
         "an agent writes to it.</p></section>"
     )
-    return layout("Waiting", body, page="waiting", location=location)
+    return layout("Waiting", body, page="waiting", location=location, version=version)
 
 
 # -- sessions list ------------------------------------------------------------------------
 
 
-def sessions_page(rows: list[dict[str, Any]], *, status: str, search: str, location: str) -> str:
+def sessions_page(rows: list[dict[str, Any]], *, status: str, search: str, location: str, version: int = 0) -> str:
     options = "".join(
         f'<option value="{esc(value)}"{" selected" if value == status else ""}>{esc(label)}</option>'
         for value, label in [("", "any status"), *[(s, s) for s in SESSION_STATUSES]]
@@ -114,7 +122,7 @@ def sessions_page(rows: list[dict[str, Any]], *, status: str, search: str, locat
         f'<select name="status">{options}</select><button type="submit">Filter</button></form>'
     )
     body = f'<div class="title-row"><h1>Sessions</h1>{form}</div>' + sessions_table(rows)
-    return layout("Sessions", body, page="sessions", location=location)
+    return layout("Sessions", body, page="sessions", location=location, version=version)
 
 
 def sessions_table(rows: list[dict[str, Any]]) -> str:
@@ -131,11 +139,11 @@ def sessions_table(rows: list[dict[str, Any]]) -> str:
             f'<td><a href="{esc(session_url(row["session_id"]))}">{esc(row["session_id"])}</a>'
             f'<div class="muted">{esc(short)}</div></td>'
             f"<td>{badge(row['status'])}</td><td>{esc(row['mode'])}</td>"
-            f"<td>{_time(row['start_time'], age(row['start_time'], now))}</td>"
+            f"<td>{_age(row['start_time'], now)}</td>"
             f'<td class="groups"><progress value="{done}" max="{max(total, 1)}"></progress> '
             f'<span class="num">{done}/{total}</span></td>'
             f'<td class="num">{charts.number(row["tokens"])}</td><td class="num">{int(row["log_count"])}</td>'
-            f"<td>{_time(row['last_activity'], age(row['last_activity'], now)) if row['last_activity'] else '—'}</td>"
+            f"<td>{_age(row['last_activity'], now) if row['last_activity'] else '—'}</td>"
             "</tr>"
         )
     return (
@@ -149,14 +157,14 @@ def sessions_table(rows: list[dict[str, Any]]) -> str:
 # -- one session ---------------------------------------------------------------------------
 
 
-def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, location: str) -> str:
+def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, location: str, version: int = 0) -> str:
     info = detail["session"]
     sid = info["session_id"]
     head = (
         '<nav class="crumbs"><a href="/">Sessions</a> / </nav>'
         f'<div class="title-row"><h1 class="session-id">{esc(sid)}</h1>'
         f'<div id="session-status" data-live>{badge(info["status"])} <span class="muted">{esc(info["mode"])} · '
-        f'started {_time(info["start_time"], age(info["start_time"]))}</span></div></div>'
+        f'started {_age(info["start_time"])}</span></div></div>'
         f'<p class="requirements">{esc(info.get("original_requirements") or "")}</p>'
     )
     body = (
@@ -174,7 +182,8 @@ def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, locatio
         + states_panel(sid, detail["states"], diff)
         + skills_panel(detail["skill_outputs"])
     )
-    return layout(sid, body, page="session", location=location, session_id=sid, last_log_id=detail["last_log_id"])
+    return layout(sid, body, page="session", location=location, session_id=sid, last_log_id=detail["last_log_id"],
+                  version=version)
 
 
 def summary(detail: dict[str, Any]) -> str:
@@ -212,7 +221,8 @@ def board(groups: list[dict[str, Any]], counts: dict[str, int]) -> str:
             )
         columns.append(
             f'<div class="column col-{status}" data-status="{status}"><h3>{COLUMN_TITLES[status]} '
-            f'<span class="count">{counts.get(status, 0)}</span></h3>{"".join(cards)}</div>'
+            f'<span class="count">{counts.get(status, 0)}</span></h3>'
+            f'{"".join(cards) or "<p class=empty>none</p>"}</div>'
         )
     return f'<section class="panel board-panel" data-live id="board"><h2>Task groups</h2><div class="board">{"".join(columns)}</div></section>'
 

@@ -96,6 +96,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "bazinga-db-dashboard"
     protocol_version = "HTTP/1.1"
     dashboard: Dashboard  # set on the subclass made by make_server
+    version = 0  # the watcher's change count when this request began
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -177,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_POST
 
     def do_GET(self) -> None:
+        # Taken before anything is read: a change after this moment is announced again.
+        self.version = self.dashboard.watcher.version
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         segments = [unquote(part) for part in url.path.split("/") if part]
@@ -191,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(True, HTTPStatus.SERVICE_UNAVAILABLE, "database_not_ready",
                             f"database {self.dashboard.path} does not exist yet or needs `bazinga-db migrate`")
             else:
-                self._html(HTTPStatus.OK, pages.waiting(self.dashboard.label), cookie)
+                self._html(HTTPStatus.OK, pages.waiting(self.dashboard.label, self.version), cookie)
         except SessionNotFound as exc:
             self._error(api, HTTPStatus.NOT_FOUND, exc.code, exc.message)
         except InvalidInput as exc:
@@ -237,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"database": self.dashboard.path, "sessions": rows})
         else:
             self._html(HTTPStatus.OK, pages.sessions_page(rows, status=status, search=search,
-                                                         location=self.dashboard.label), cookie)
+                                                         location=self.dashboard.label, version=self.version), cookie)
 
     def _session(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with_logs = api or query.get("partial") != "1"
@@ -248,7 +251,8 @@ class Handler(BaseHTTPRequestHandler):
         if api:
             self._json(HTTPStatus.OK, {**detail, "state_diff": diff})
         else:
-            self._html(HTTPStatus.OK, pages.session_page(detail, diff, location=self.dashboard.label), cookie)
+            page = pages.session_page(detail, diff, location=self.dashboard.label, version=self.version)
+            self._html(HTTPStatus.OK, page, cookie)
 
     def _state_diff(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
@@ -287,6 +291,7 @@ class Handler(BaseHTTPRequestHandler):
         last_id = _integer({"id": self.headers.get("Last-Event-ID") or query.get("after", "0")}, "id", 0)
         watcher = self.dashboard.watcher
         seen = watcher.version
+        page_version = _integer(query, "version", seen)
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
@@ -294,16 +299,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         self._push("retry: 1000\n\n")
-        last_id = self._push_update(session_id, last_id, seen, initial=True)
+        # A change between rendering the page and this subscription is announced at once.
+        last_id = self._push_update(session_id, last_id, seen, announce=page_version != seen)
         while not watcher.stopping:
             version = watcher.wait_for_change(seen, KEEPALIVE_SECONDS)
             if version == seen:
                 self._push(": keep-alive\n\n")  # also how we learn that the browser left
                 continue
             seen = version
-            last_id = self._push_update(session_id, last_id, seen, initial=False)
+            last_id = self._push_update(session_id, last_id, seen, announce=True)
 
-    def _push_update(self, session_id: str | None, last_id: int, version: int, *, initial: bool) -> int:
+    def _push_update(self, session_id: str | None, last_id: int, version: int, *, announce: bool) -> int:
         new_logs: list[dict[str, Any]] = []
         if session_id is not None:
             try:
@@ -313,7 +319,7 @@ class Handler(BaseHTTPRequestHandler):
                 new_logs = []  # the file is being created or replaced; the next change retries
         if new_logs:
             last_id = int(new_logs[-1]["id"])
-        if initial and not new_logs:
+        if not announce and not new_logs:
             self._push(f"event: ready\ndata: {json.dumps({'version': version})}\n\n")
             return last_id
         data = json.dumps({"version": version, "logs": new_logs}, ensure_ascii=False, default=str)
@@ -375,7 +381,11 @@ def run_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Te
     name = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
     shown = f"[{name}]" if ":" in name else name
     url = f"http://{shown}:{bound_port}/"
-    print(f"Dashboard of {dashboard.path} at {url}" + (f"?token={quote(token)}" if token else ""), file=out, flush=True)
+    link = url + (f"?token={quote(token)}" if token else "")
+    if getattr(invocation, "json", False):
+        print(json.dumps({"url": link, "database": dashboard.path}), file=out, flush=True)
+    else:
+        print(f"Dashboard of {dashboard.path} at {link}", file=out, flush=True)
     if not os.path.exists(dashboard.path):
         print(f"waiting for {dashboard.path} to be created", file=err, flush=True)
     print("Press Ctrl-C to stop.", file=err, flush=True)

@@ -124,7 +124,7 @@
   // -- the event stream -----------------------------------------------------------------
 
   function connect() {
-    const params = new URLSearchParams();
+    const params = new URLSearchParams({ version: body.dataset.version || "0" });
     if (sessionId) {
       params.set("session", sessionId);
       params.set("after", String(lastLogId));
@@ -139,6 +139,21 @@
       scheduleRefresh();
     });
   }
+
+  // "12s ago" texts: recomputed in the page, so they stay true between updates.
+  function age(moment) {
+    const seconds = Math.max(0, Math.floor((Date.now() - moment) / 1000));
+    for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
+      if (seconds >= size) return Math.floor(seconds / size) + unit + " ago";
+    }
+    return seconds + "s ago";
+  }
+  setInterval(() => {
+    for (const node of document.querySelectorAll("time.age")) {
+      const moment = Date.parse(node.dateTime);
+      if (!Number.isNaN(moment)) node.textContent = age(moment);
+    }
+  }, 5000);
 
   const filterForm = document.querySelector("form.filters[action='/']");
   if (filterForm) {
