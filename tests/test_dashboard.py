@@ -8,6 +8,7 @@ Set UPDATE_SCREENSHOT=1 to write the README's docs/dashboard.png from the demo r
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -19,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -253,11 +254,17 @@ def test_token_is_required_when_set(seeded: str) -> None:
         assert running.get("/api/sessions?token=wrong-token")[0] == 403
         assert running.get("/api/sessions", {"Authorization": "Bearer wrong-token"})[0] == 403
         assert running.get("/api/sessions", {"Authorization": f"Bearer {TOKEN}"})[0] == 200
-        status, headers, _ = running.get(f"/?token={TOKEN}")
-        assert status == 200
-        cookie = headers["Set-Cookie"].split(";")[0]
-        assert "HttpOnly" in headers["Set-Cookie"]
+        # A page opened with ?token= sets a cookie and redirects to the address without it.
+        connection = http.client.HTTPConnection(urlsplit(running.url).netloc, timeout=10)
+        connection.request("GET", f"/sessions/{SESSION}?token={TOKEN}&agent=qa")
+        response = connection.getresponse()
+        assert response.status == 303
+        assert response.getheader("Location") == f"/sessions/{SESSION}?agent=qa"
+        assert "HttpOnly" in response.getheader("Set-Cookie", "")
+        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        connection.close()
         assert running.get(f"/sessions/{SESSION}", {"Cookie": cookie})[0] == 200
+        assert running.get("/events", {"Cookie": "bazinga_dashboard_token=nope-nope"})[0] == 403
     finally:
         stop_server(running)
 
@@ -344,6 +351,13 @@ def test_pages_escape_everything_agents_wrote(db_path: str) -> None:
 # -- in a real browser ---------------------------------------------------------------------------
 
 
+def skip_unless_ci(reason: str) -> None:
+    """Skip locally when a browser test cannot run; in CI (CI=true) that is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     reason = None
@@ -354,9 +368,7 @@ def browser() -> Iterator[Any]:
     if reason is None and not os.path.exists(CHROMIUM):
         reason = f"{CHROMIUM} is missing (apt-get install chromium)"
     if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {reason}")
-        pytest.skip(reason)
+        skip_unless_ci(reason)
     with sync_playwright() as playwright:
         # launch() gives every run a fresh, temporary profile.
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -492,6 +504,7 @@ def test_browser_with_token_goes_live(seeded: str, page: Any) -> None:
         response = page.goto(running.url + f"sessions/{SESSION}")
         assert response.status == 401
         page.goto(running.url + f"sessions/{SESSION}?token={TOKEN}")
+        assert "token" not in page.url
         wait_live(page)  # the event stream got in with the cookie the first page set
         assert run_cli("log-interaction", SESSION, "qa", "seen with a token", db=seeded).code == 0
         page.locator("#log li.log-entry", has_text="seen with a token").wait_for(timeout=2000)
@@ -503,7 +516,7 @@ def test_browser_screenshot_of_the_demo_session(tmp_path: Path, page: Any) -> No
     """Plays examples/demo.sh and photographs the session page (the README's picture)."""
     bin_dir = str(Path(sys.executable).parent)
     if not shutil.which("bazinga-db", path=bin_dir):
-        pytest.skip("the bazinga-db console script is not installed next to this Python (run make test)")
+        skip_unless_ci("the bazinga-db console script is not installed next to this Python (run make test)")
     path = "demo-run/bazinga.db"  # relative, as a person would type it: the page header shows it
     env = {**os.environ, "DEMO_DB": path, "DEMO_DELAY": "0", "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
     (tmp_path / "demo-run").mkdir()

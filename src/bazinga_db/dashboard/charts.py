@@ -80,7 +80,7 @@ def cumulative_chart(points: list[dict[str, Any]], *, title: str) -> str:
     def x_of(index: int) -> float:
         # Evenly spaced when every record has the same second: time would stack them.
         fraction = (times[index] - start) / span if span > 0 else (index + 1) / len(points)
-        return left + fraction * plot_w
+        return left + fraction * plot_w * 0.95  # room on the right to see the last step
 
     def y_of(value: int) -> float:
         return top + plot_h - value / total * plot_h

@@ -18,7 +18,7 @@ from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, TextIO
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..backends import Transaction, is_postgres_url
 from ..errors import BazingaError, DatabaseError, InvalidInput, SessionNotFound, UsageError
@@ -154,7 +154,7 @@ class Handler(BaseHTTPRequestHandler):
             except CookieError:  # a malformed Cookie header counts as no token
                 cookie = SimpleCookie()
             if COOKIE in cookie:
-                offered = cookie[COOKIE].value
+                offered = unquote(cookie[COOKIE].value)
         if offered is None:
             self._send(HTTPStatus.UNAUTHORIZED, b"token required: add ?token=... to the URL\n",
                        "text/plain; charset=utf-8", {"WWW-Authenticate": "Bearer"})
@@ -186,6 +186,13 @@ class Handler(BaseHTTPRequestHandler):
         api = bool(segments) and segments[0] == "api"
         allowed, cookie = self._authorised(query)
         if not allowed:
+            return
+        if cookie and not api and segments[:1] != ["events"]:
+            # The token now lives in a cookie: send the browser to the same page without it,
+            # so that it does not linger in the address bar, the history or a screenshot.
+            rest = urlencode([(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k != "token"])
+            self._send(HTTPStatus.SEE_OTHER, b"", "text/plain; charset=utf-8",
+                       {**cookie, "Location": url.path + ("?" + rest if rest else "")})
             return
         try:
             self._route(segments[1:] if api else segments, query, api, cookie)
