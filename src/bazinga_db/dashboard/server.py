@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import json
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -351,11 +352,16 @@ def _integer(query: dict[str, str], name: str, default: int, minimum: int = 0) -
     return value
 
 
+class IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 def make_server(path: str, host: str, port: int, token: str | None,
                 label: str | None = None) -> tuple[ThreadingHTTPServer, Dashboard]:
     dashboard = Dashboard(path, token=token, label=label)
     handler = type("DashboardHandler", (Handler,), {"dashboard": dashboard})
-    server = ThreadingHTTPServer((host, port), handler)
+    server_class = IPv6Server if ":" in host else ThreadingHTTPServer  # e.g. --host ::1
+    server = server_class((host.strip("[]"), port), handler)
     server.daemon_threads = True  # open event streams must not keep the process alive
     return server, dashboard
 
