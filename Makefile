@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SOURCES := $(shell find src -name '*.py' -o -name '*.md') pyproject.toml
+SOURCES := $(shell find src -name '*.py' -o -name '*.md' -o -name '*.js' -o -name '*.css') pyproject.toml
 
-.PHONY: install demo test lint bench clean skill
+.PHONY: install demo test lint bench clean skill dashboard screenshot
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -26,6 +26,14 @@ test: install
 # Regenerate the repository's skill folder from the operation table (a test checks it).
 skill: install
 	$(PY) -c "from bazinga_db.skill import write_folder; write_folder('skill/bazinga-db')"
+
+# The live dashboard of the demo database (or DEMO_DB=path); see README "Dashboard".
+dashboard: install
+	$(VENV)/bin/bazinga-db --db "$${DEMO_DB:-demo-run/bazinga.db}" dashboard
+
+# Redraw docs/dashboard.png from a demo run, in headless Chromium.
+screenshot: install
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_dashboard.py -k screenshot
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

@@ -261,6 +261,14 @@ OPERATIONS: list[Operation] = [
         write=False, example='query "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type"',
     ),
     Operation(
+        "dashboard", "Serve a live, read-only web dashboard of the database (Ctrl-C stops it).",
+        [Param("host", "address to listen on (default 127.0.0.1; any other needs --token)"),
+         Param("port", "port to listen on (default 8765; 0 picks a free one)", kind="int"),
+         Param("token", "secret every request must carry (?token=, a Bearer header or the cookie it sets); "
+               "also read from BAZINGA_DASHBOARD_TOKEN")],
+        write=False, example="dashboard --port 8765", handler="bazinga_db.dashboard.server:run_command",
+    ),
+    Operation(
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
         [], write=True, example="migrate",
     ),

@@ -1,0 +1,543 @@
+"""The live dashboard: a real server process, real HTTP, and a real headless Chromium.
+
+Browser tests need the Debian package ``chromium`` and Python ``playwright`` (the test
+extra). Without them they skip with the reason; with CI=true a missing browser fails.
+Set UPDATE_SCREENSHOT=1 to write the README's docs/dashboard.png from the demo run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from bazinga_db import BazingaDB
+from conftest import REPO, run_cli
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SESSION = "sess_board"
+TOKEN = "s3cret-token-for-tests"
+
+# Each payload would set window.__xss (or add an element) if it ever reached the page as HTML.
+XSS_SCRIPT = "<script>window.__xss = 'script'</script>"
+XSS_IMG = '<img src=x onerror="window.__xss = \'img\'">'
+XSS_ATTR = "\"'><svg onload=\"window.__xss = 'svg'\">"
+XSS_SESSION = "xss_\"'><img src=x onerror=window.__xss=1>"
+
+
+# -- a seeded database and a server process -----------------------------------------------
+
+
+def seed(path: str) -> None:
+    """A session with known numbers: 2 pending, 1 in progress, 3 completed, 1 failed."""
+    with BazingaDB(path) as db:
+        db.create_session(SESSION, "parallel", "Build the board")
+        groups = [
+            ("g_p1", "Pending one", "pending", "developer_1"),
+            ("g_p2", "Pending two", "pending", None),
+            ("g_i1", "Working", "in_progress", "developer_2"),
+            ("g_c1", "Done one", "completed", "developer_1"),
+            ("g_c2", "Done two", "completed", "developer_3"),
+            ("g_c3", "Done three", "completed", "developer_2"),
+            ("g_f1", "Broken", "failed", "developer_4"),
+        ]
+        for group_id, name, status, assignee in groups:
+            db.create_task_group(group_id, SESSION, name, "pending", assignee)
+            if status != "pending":
+                db.update_task_group(group_id, session_id=SESSION, status=status)
+        db.update_task_group("g_c2", session_id=SESSION, revision_count=2, last_review_status="APPROVED")
+        db.update_task_group("g_i1", session_id=SESSION, last_review_status="CHANGES_REQUESTED")
+        db.log_tokens(SESSION, "pm", 1000, "pm_main")
+        db.log_tokens(SESSION, "developer", 2500, "developer_1")
+        db.log_tokens(SESSION, "developer", 500, "developer_1")
+        db.log_tokens(SESSION, "qa", 700, "qa_main")
+        db.log_interaction(SESSION, "pm", "planned seven groups", 1, "pm_main")
+        db.log_interaction(SESSION, "developer", "working on g_i1", 1, "developer_2", group_id="g_i1")
+        db.log_interaction(SESSION, "qa", "tested g_c1", 2, "qa_main", group_id="g_c1")
+        db.save_state(SESSION, "pm", {"iteration": 1, "pending": ["g_p1", "g_p2"]})
+        db.save_state(SESSION, "pm", {"iteration": 2, "pending": ["g_p2"]})
+        db.save_skill_output(SESSION, "lint", {"errors": 0, "warnings": 4})
+        db.log_decision(SESSION, "spawn_developers", {"count": 4}, 1)
+        db.create_session("sess_other", "simple", "Something else entirely")
+        db.update_session_status("sess_other", "failed")
+
+
+def seed_xss(path: str) -> None:
+    with BazingaDB(path) as db:
+        db.create_session(XSS_SESSION, "simple", XSS_SCRIPT + XSS_IMG)
+        db.create_task_group(XSS_ATTR, XSS_SESSION, XSS_IMG, "in_progress", XSS_ATTR)
+        db.log_interaction(XSS_SESSION, "developer", XSS_SCRIPT, 1, XSS_ATTR, group_id=XSS_ATTR)
+        db.log_interaction(XSS_SESSION, "qa", XSS_IMG, 1, XSS_IMG)
+        db.log_tokens(XSS_SESSION, "developer", 1234, XSS_ATTR, group_id=XSS_ATTR)
+        db.save_state(XSS_SESSION, "pm", {XSS_ATTR: XSS_SCRIPT})
+        db.save_state(XSS_SESSION, "pm", {XSS_ATTR: XSS_IMG, "x": XSS_SCRIPT})
+        db.save_skill_output(XSS_SESSION, "lint", {"message": XSS_IMG}, group_id=XSS_ATTR)
+        db.log_decision(XSS_SESSION, "escalate", {"why": XSS_ATTR})
+        db.update_task_group(XSS_ATTR, session_id=XSS_SESSION, name=XSS_SCRIPT)
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(self.url + path.lstrip("/"), headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def json(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        status, _, body = self.get(path, headers)
+        assert status == 200, (status, body)
+        return json.loads(body)
+
+
+def start_server(db: str, *args: str, cwd: Path | None = None) -> Server:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bazinga_db", "--db", db, "dashboard", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+    )
+    line = process.stdout.readline() if process.stdout else ""
+    match = re.search(r"(http://[^/\s]+/)", line)
+    if not match:
+        process.kill()
+        raise AssertionError(f"the dashboard did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+    url = match.group(1).replace("0.0.0.0", "127.0.0.1")
+    return Server(process, url)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+    for stream in (server.process.stdout, server.process.stderr):
+        if stream:
+            stream.close()
+
+
+@pytest.fixture
+def seeded(db_path: str) -> str:
+    seed(db_path)
+    return db_path
+
+
+@pytest.fixture
+def server(seeded: str) -> Iterator[Server]:
+    running = start_server(seeded)
+    yield running
+    stop_server(running)
+
+
+# -- the JSON API, without a browser ------------------------------------------------------------
+
+
+def test_api_sessions_list_has_progress_tokens_and_filters(server: Server) -> None:
+    sessions = {row["session_id"]: row for row in server.json("/api/sessions")["sessions"]}
+    board = sessions[SESSION]
+    assert (board["groups_done"], board["groups_total"]) == (3, 7)
+    assert board["tokens"] == 4700
+    assert board["log_count"] == 3
+    assert board["status"] == "active" and board["mode"] == "parallel"
+    assert [row["session_id"] for row in server.json("/api/sessions?status=failed")["sessions"]] == ["sess_other"]
+    assert [row["session_id"] for row in server.json("/api/sessions?q=board")["sessions"]] == [SESSION]
+    assert server.json("/api/sessions?q=100%25")["sessions"] == []  # % is literal, not a wildcard
+    status, headers, body = server.get("/api/sessions?status=sleeping")
+    assert status == 400 and headers["Content-Type"].startswith("application/json")
+    assert "active, completed, failed" in json.loads(body)["error"]["message"]
+
+
+def test_api_session_detail_matches_the_seed(server: Server) -> None:
+    detail = server.json(f"/api/sessions/{SESSION}")
+    assert detail["task_group_counts"] == {"total": 7, "pending": 2, "in_progress": 1, "completed": 3, "failed": 1}
+    groups = {group["id"]: group for group in detail["task_groups"]}
+    assert groups["g_c2"]["revision_count"] == 2 and groups["g_c2"]["last_review_status"] == "APPROVED"
+    assert {row["agent_type"]: row["tokens"] for row in detail["tokens"]["by_agent_type"]} == {
+        "developer": 3000, "pm": 1000, "qa": 700}
+    assert [point["tokens"] for point in detail["tokens"]["over_time"]] == [1000, 2500, 500, 700]
+    assert [entry["content"] for entry in detail["logs"]] == ["planned seven groups", "working on g_i1", "tested g_c1"]
+    assert [state["state_type"] for state in detail["states"]] == ["pm", "pm"]
+    assert detail["state_diff"]["changes"] == [
+        {"path": "$.iteration", "change": "changed", "old": 1, "new": 2},
+        {"path": "$.pending", "change": "changed", "old": ["g_p1", "g_p2"], "new": ["g_p2"]},
+    ]
+    assert detail["skill_outputs"][0]["output_data"] == {"errors": 0, "warnings": 4}
+    assert detail["decisions"][0]["decision_data"] == {"count": 4}
+    assert any(event["group_id"] == "g_c2" and event["changes"].get("revision_count") == [0, 2]
+               for event in detail["timeline"])
+
+
+def test_api_logs_state_diff_and_errors(server: Server) -> None:
+    logs = server.json(f"/api/sessions/{SESSION}/logs?after_id=1")["logs"]
+    assert [entry["id"] for entry in logs] == [2, 3]
+    assert [e["agent_type"] for e in server.json(f"/api/sessions/{SESSION}/logs?agent=qa")["logs"]] == ["qa"]
+    assert [e["group_id"] for e in server.json(f"/api/sessions/{SESSION}/logs?group=g_i1")["logs"]] == ["g_i1"]
+    states = server.json(f"/api/sessions/{SESSION}")["states"]
+    newest, oldest = states[0]["id"], states[-1]["id"]
+    diff = server.json(f"/api/sessions/{SESSION}/state-diff?a={newest}&b={oldest}")
+    assert diff["old"]["state_data"]["iteration"] == 2 and diff["new"]["state_data"]["iteration"] == 1
+    assert any(line.startswith("-") and '"iteration": 2' in line for line in diff["unified_diff"])
+    status, _, body = server.get("/api/sessions/nope")
+    assert status == 404 and json.loads(body)["error"]["code"] == "session_not_found"
+    assert server.get(f"/api/sessions/{SESSION}/logs?after_id=x")[0] == 400
+    assert server.get("/sessions/nope")[0] == 404
+    assert server.get("/no/such/page")[0] == 404
+
+
+def test_every_page_has_a_json_twin_and_security_headers(server: Server) -> None:
+    for page in ("/", f"/sessions/{SESSION}", f"/sessions/{SESSION}/state-diff"):
+        status, headers, _ = server.get(page)
+        assert status == 200 and headers["Content-Type"].startswith("text/html"), page
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        api_status, api_headers, _ = server.get("/api" + (page if page != "/" else "/sessions"))
+        assert api_status == 200 and api_headers["Content-Type"].startswith("application/json"), page
+
+
+def test_the_database_is_only_read(server: Server, seeded: str) -> None:
+    def fingerprint() -> list[str]:
+        # Opening read-only may leave an empty -wal file behind: no bytes is no write.
+        files = [Path(seeded), Path(seeded + "-wal")]
+        return [hashlib.sha256(f.read_bytes() if f.exists() else b"").hexdigest() for f in files]
+
+    before = fingerprint()
+    for page in ("/", f"/sessions/{SESSION}", "/api/sessions", f"/api/sessions/{SESSION}",
+                 f"/api/sessions/{SESSION}/logs", f"/api/sessions/{SESSION}/state-diff"):
+        assert server.get(page)[0] == 200
+    request = urllib.request.Request(server.url + "api/sessions", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 405
+    assert fingerprint() == before
+
+
+def test_event_stream_pushes_a_write_from_another_process(server: Server, seeded: str) -> None:
+    request = urllib.request.Request(server.url + f"events?session={SESSION}&after=3")
+    with urllib.request.urlopen(request, timeout=10) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        assert stream.readline().startswith(b"retry:")
+        assert run_cli("log-interaction", SESSION, "tech_lead", "pushed, not polled", db=seeded).code == 0
+        events: list[dict[str, Any]] = []
+        for raw in stream:
+            line = raw.decode("utf-8")
+            if line.startswith("data:"):
+                events.append(json.loads(line[5:]))
+                if any(entry["content"] == "pushed, not polled" for entry in events[-1].get("logs", [])):
+                    break
+        assert events[-1]["logs"][-1]["agent_type"] == "tech_lead"
+        assert events[-1]["logs"][-1]["id"] == 4
+
+
+def test_token_is_required_when_set(seeded: str) -> None:
+    running = start_server(seeded, "--token", TOKEN)
+    try:
+        for path in ("/", "/api/sessions", f"/sessions/{SESSION}", "/events", "/static/app.js"):
+            assert running.get(path)[0] == 401, path
+        assert running.get("/api/sessions?token=wrong-token")[0] == 403
+        assert running.get("/api/sessions", {"Authorization": "Bearer wrong-token"})[0] == 403
+        assert running.get("/api/sessions", {"Authorization": f"Bearer {TOKEN}"})[0] == 200
+        # A page opened with ?token= sets a cookie and redirects to the address without it.
+        connection = http.client.HTTPConnection(urlsplit(running.url).netloc, timeout=10)
+        connection.request("GET", f"/sessions/{SESSION}?token={TOKEN}&agent=qa")
+        response = connection.getresponse()
+        assert response.status == 303
+        assert response.getheader("Location") == f"/sessions/{SESSION}?agent=qa"
+        assert "HttpOnly" in response.getheader("Set-Cookie", "")
+        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        connection.close()
+        assert running.get(f"/sessions/{SESSION}", {"Cookie": cookie})[0] == 200
+        assert running.get("/events", {"Cookie": "bazinga_dashboard_token=nope-nope"})[0] == 403
+    finally:
+        stop_server(running)
+
+
+def test_refuses_to_serve_beyond_loopback_without_a_token(seeded: str) -> None:
+    for host in ("0.0.0.0", "192.0.2.10", "example.com"):
+        result = run_cli("dashboard", "--host", host, "--port", "0", db=seeded)
+        assert result.code == 2, result
+        assert "--token" in result.err and "refusing" in result.err
+    assert run_cli("dashboard", "--port", "70000", db=seeded).code == 2
+    assert run_cli("dashboard", "--token", "short", db=seeded).code == 2
+    public = start_server(seeded, "--host", "0.0.0.0", "--token", TOKEN)
+    try:
+        assert public.get("/api/sessions")[0] == 401
+        assert public.get(f"/api/sessions?token={TOKEN}")[0] == 200
+    finally:
+        stop_server(public)
+
+
+def test_foreign_host_names_are_refused_on_loopback(server: Server) -> None:
+    # A page on another site that rebinds its name to 127.0.0.1 must not read our data.
+    assert server.get("/api/sessions", {"Host": "attacker.example:8765"})[0] == 403
+    assert server.get("/api/sessions", {"Host": "localhost:8765"})[0] == 200
+
+
+def test_waits_for_a_database_that_does_not_exist_yet(tmp_path: Path) -> None:
+    path = str(tmp_path / "later" / "bazinga.db")
+    running = start_server(path)
+    try:
+        status, _, body = running.get("/")
+        assert status == 200 and b"Waiting for the database" in body
+        assert running.get("/api/sessions")[0] == 503
+        assert not os.path.exists(path)  # the dashboard never creates it
+        assert run_cli("create-session", "late_one", "simple", "arrives later", db=path).code == 0
+        assert [row["session_id"] for row in running.json("/api/sessions")["sessions"]] == ["late_one"]
+    finally:
+        stop_server(running)
+
+
+def test_json_mode_prints_the_address_as_json(seeded: str) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "bazinga_db", "--json", "--db", seeded, "dashboard", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        started = json.loads(process.stdout.readline())  # type: ignore[union-attr]
+        assert started["database"] == os.path.abspath(seeded)
+        with urllib.request.urlopen(started["url"] + "api/sessions", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()  # type: ignore[union-attr]
+
+
+def test_read_only_store_reads_and_refuses_writes(seeded: str, tmp_path: Path) -> None:
+    with BazingaDB(seeded, read_only=True) as db:
+        assert len(db.get_task_groups(SESSION)) == 7
+        with pytest.raises(Exception, match="read-only"):
+            db.log_interaction(SESSION, "pm", "must not be stored")
+    missing = tmp_path / "missing.db"
+    with pytest.raises(Exception, match="does not exist"):
+        BazingaDB(str(missing), read_only=True).list_sessions()
+    assert not missing.exists()
+
+
+def test_pages_escape_everything_agents_wrote(db_path: str) -> None:
+    seed_xss(db_path)
+    running = start_server(db_path)
+    try:
+        _, _, listing = running.get("/")
+        _, _, detail = running.get("/sessions/" + quote(XSS_SESSION, safe=""))
+        states = running.json("/api/sessions/" + quote(XSS_SESSION, safe=""))["states"]
+        _, _, diff = running.get("/sessions/" + quote(XSS_SESSION, safe="") +
+                                 f"/state-diff?a={states[-1]['id']}&b={states[0]['id']}")
+        for html in (listing.decode(), detail.decode(), diff.decode()):
+            assert "<script>window" not in html and "<img src=x" not in html and "<svg onload" not in html
+            assert "&lt;img src=x onerror=" in html
+        api = running.json("/api/sessions/" + quote(XSS_SESSION, safe=""))
+        assert api["session"]["session_id"] == XSS_SESSION  # JSON carries the exact text
+        assert api["task_groups"][0]["name"] == XSS_SCRIPT
+    finally:
+        stop_server(running)
+
+
+# -- in a real browser ---------------------------------------------------------------------------
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip locally when a browser test cannot run; in CI (CI=true) that is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "Python playwright is not installed (pip install '.[test]')"
+    if reason is None and not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if reason is not None:
+        skip_unless_ci(reason)
+    with sync_playwright() as playwright:
+        # launch() gives every run a fresh, temporary profile.
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("dialog", lambda dialog: errors.append("dialog: " + dialog.message))
+    yield tab
+    context.close()
+    assert errors == [], errors
+
+
+def wait_live(page: Any) -> None:
+    page.wait_for_selector("#live.on", timeout=5000)
+
+
+def test_browser_board_and_charts_show_the_seeded_numbers(server: Server, page: Any) -> None:
+    page.goto(server.url)
+    row = page.locator(f'tr[data-session="{SESSION}"]')
+    assert row.locator("td.groups .num").inner_text() == "3/7"
+    assert "4,700" in row.inner_text()
+    page.goto(server.url + f"sessions/{SESSION}")
+    counts = {status: page.locator(f'.column[data-status="{status}"] article.task').count()
+              for status in ("pending", "in_progress", "completed", "failed")}
+    assert counts == {"pending": 2, "in_progress": 1, "completed": 3, "failed": 1}
+    assert page.locator('.column[data-status="completed"] .count').inner_text() == "3"
+    card = page.locator('article.task[data-group="g_c2"]')
+    assert card.locator(".revisions").inner_text() == "2"
+    assert card.locator(".review").inner_text() == "APPROVED"
+    assert card.locator(".assignee").inner_text() == "developer_3"
+    assert page.locator('article.task[data-group="g_i1"] .review').inner_text() == "CHANGES_REQUESTED"
+    bars = {bar.get_attribute("data-label"): bar.locator("text.value").text_content()
+            for bar in page.locator("svg.bars g.bar").all()}
+    assert bars == {"developer_1": "3,000", "pm_main": "1,000", "qa_main": "700"}
+    assert page.locator("svg.lines polyline.total").get_attribute("data-total") == "4700"
+    series = {line.get_attribute("data-agent-type"): line.get_attribute("data-total")
+              for line in page.locator("svg.lines polyline.series").all()}
+    assert series == {"pm": "1000", "developer": "3000", "qa": "700"}
+    assert page.locator("#log li.log-entry").count() == 3
+    assert page.locator(".diff .changes li").count() == 2
+    assert page.locator('.card[data-metric="Tokens"] .metric').inner_text() == "4,700"
+
+
+def test_browser_shows_a_cli_write_within_two_seconds(server: Server, seeded: str, page: Any) -> None:
+    page.goto(server.url + f"sessions/{SESSION}")
+    wait_live(page)
+    assert run_cli("log-interaction", SESSION, "developer", "live from another process", "2", "developer_9",
+                   "--group-id", "g_p1", db=seeded).code == 0
+    entry = page.locator("#log li.log-entry", has_text="live from another process")
+    entry.wait_for(timeout=2000)
+    assert entry.locator(".agent-id").inner_text() == "developer_9"
+    assert run_cli("update-task-group", "g_p1", "--session", SESSION, "--status", "completed", db=seeded).code == 0
+    page.locator('.column[data-status="completed"] article.task[data-group="g_p1"]').wait_for(timeout=2000)
+    assert page.locator('.column[data-status="pending"] article.task').count() == 1
+    assert run_cli("log-tokens", SESSION, "tech_lead", "300", "tech_lead_main", db=seeded).code == 0
+    page.locator('svg.lines polyline.total[data-total="5000"]').wait_for(timeout=2000)
+    # The sessions page picks up a brand-new session without a reload.
+    page.goto(server.url)
+    wait_live(page)
+    assert run_cli("create-session", "sess_new", "simple", "appears live", db=seeded).code == 0
+    page.locator('tr[data-session="sess_new"]').wait_for(timeout=2000)
+
+
+def test_browser_follows_a_demo_that_recreates_the_database(tmp_path: Path, page: Any) -> None:
+    """`make dashboard` first, then `make demo`, which deletes and recreates the file."""
+    path = str(tmp_path / "demo-run" / "bazinga.db")
+    running = start_server(path)
+    try:
+        page.goto(running.url)
+        assert "Waiting for the database" in page.inner_text("main")
+        wait_live(page)
+        assert run_cli("create-session", "first_run", "parallel", "one", db=path).code == 0
+        page.locator('tr[data-session="first_run"]').wait_for(timeout=2000)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        assert run_cli("create-session", "second_run", "parallel", "two", db=path).code == 0
+        page.locator('tr[data-session="second_run"]').wait_for(timeout=2000)
+        assert page.locator('tr[data-session="first_run"]').count() == 0
+    finally:
+        stop_server(running)
+
+
+def test_browser_log_filters_by_agent_and_group(server: Server, page: Any) -> None:
+    page.goto(server.url + f"sessions/{SESSION}")
+    page.select_option("#filter-agent", "qa")
+    assert [e.inner_text() for e in page.locator("#log li.log-entry:visible .content").all()] == ["tested g_c1"]
+    page.select_option("#filter-agent", "")
+    page.select_option("#filter-group", "g_i1")
+    assert [e.inner_text() for e in page.locator("#log li.log-entry:visible .content").all()] == ["working on g_i1"]
+
+
+def test_browser_xss_payloads_stay_inert(db_path: str, page: Any) -> None:
+    seed_xss(db_path)
+    running = start_server(db_path)
+    try:
+        session_url = running.url + "sessions/" + quote(XSS_SESSION, safe="")
+        for url in (running.url, session_url):
+            page.goto(url)
+            wait_live(page)
+        # A payload arriving live goes through the JavaScript path, not the server's HTML.
+        assert run_cli("log-interaction", XSS_SESSION, "pm", XSS_ATTR + XSS_IMG, "3", XSS_IMG,
+                       "--group-id", XSS_SCRIPT, db=db_path).code == 0
+        page.locator("#log li.log-entry").nth(2).wait_for(timeout=2000)
+        page.wait_for_timeout(300)  # let the refreshed sections settle too
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("img").count() == 0
+        assert page.locator("svg[onload], [onerror], [onload]").count() == 0
+        assert page.locator("script").count() == 1  # our app.js only
+        assert page.locator("#log li.log-entry .content").nth(2).inner_text() == XSS_ATTR + XSS_IMG
+        assert page.locator("#log li.log-entry .group").last.inner_text() == XSS_SCRIPT
+        assert page.locator("h1.session-id").inner_text() == XSS_SESSION
+        assert page.locator("article.task .task-name").inner_text() == XSS_SCRIPT
+        assert page.locator("article.task").get_attribute("data-group") == XSS_ATTR
+        states = running.json("/api/sessions/" + quote(XSS_SESSION, safe=""))["states"]
+        page.goto(session_url + f"/state-diff?a={states[-1]['id']}&b={states[0]['id']}")
+        assert page.evaluate("window.__xss") is None and page.locator("img").count() == 0
+        assert "<img src=x onerror=" in page.locator("pre.unified").inner_text()
+    finally:
+        stop_server(running)
+
+
+def test_browser_with_token_goes_live(seeded: str, page: Any) -> None:
+    running = start_server(seeded, "--token", TOKEN)
+    try:
+        response = page.goto(running.url + f"sessions/{SESSION}")
+        assert response.status == 401
+        page.goto(running.url + f"sessions/{SESSION}?token={TOKEN}")
+        assert "token" not in page.url
+        wait_live(page)  # the event stream got in with the cookie the first page set
+        assert run_cli("log-interaction", SESSION, "qa", "seen with a token", db=seeded).code == 0
+        page.locator("#log li.log-entry", has_text="seen with a token").wait_for(timeout=2000)
+    finally:
+        stop_server(running)
+
+
+def test_browser_screenshot_of_the_demo_session(tmp_path: Path, page: Any) -> None:
+    """Plays examples/demo.sh and photographs the session page (the README's picture)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if not shutil.which("bazinga-db", path=bin_dir):
+        skip_unless_ci("the bazinga-db console script is not installed next to this Python (run make test)")
+    path = "demo-run/bazinga.db"  # relative, as a person would type it: the page header shows it
+    env = {**os.environ, "DEMO_DB": path, "DEMO_DELAY": "0", "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    (tmp_path / "demo-run").mkdir()
+    demo = subprocess.run(["bash", str(REPO / "examples" / "demo.sh")], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, check=False)
+    assert demo.returncode == 0, demo.stderr
+    session_id = re.search(r"\(session (\S+)\)", demo.stdout).group(1)  # type: ignore[union-attr]
+    running = start_server(path, cwd=tmp_path)
+    try:
+        page.goto(running.url + "sessions/" + quote(session_id, safe=""))
+        wait_live(page)
+        assert page.locator('.column[data-status="completed"] article.task').count() == 3
+        bottom = page.locator(".grid").first.bounding_box()
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1400,
+                                              "height": bottom["y"] + bottom["height"] - 4})
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+        if os.environ.get("UPDATE_SCREENSHOT") == "1":
+            target = REPO / "docs" / "dashboard.png"
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(shot, target)
+    finally:
+        stop_server(running)
