@@ -46,7 +46,7 @@ class Operation:
     ``handler(arguments, invocation, stdout, stderr)`` and returns the exit code.
     """
 
-    __slots__ = ("name", "summary", "params", "write", "example", "handler")
+    __slots__ = ("name", "summary", "params", "write", "example", "handler", "audience")
 
     def __init__(
         self,
@@ -57,6 +57,7 @@ class Operation:
         write: bool,
         example: str,
         handler: str | None = None,
+        audience: str = "agent",
     ) -> None:
         self.name = name
         self.summary = summary
@@ -64,6 +65,9 @@ class Operation:
         self.write = write
         self.example = example
         self.handler = handler
+        # "agent": used during a run, documented in full in SKILL.md; "operator": for
+        # people and scripts around a run (export, prune, dashboard …), listed briefly.
+        self.audience = audience
 
     @property
     def method(self) -> str:
@@ -90,7 +94,7 @@ IDEMPOTENCY = Param(
 
 OPERATIONS: list[Operation] = [
     Operation(
-        "list-sessions", "List recent sessions, newest first (JSON).",
+        "list-sessions", "Recent sessions, newest first.",
         [_p("limit", "how many (default 10)", kind="int"),
          Param("status", "only sessions with this status: active, completed, failed")],
         write=False, example="list-sessions 5",
@@ -105,7 +109,7 @@ OPERATIONS: list[Operation] = [
         example='create-session bazinga_20250113_143530 simple "Add user authentication with OAuth2 support"',
     ),
     Operation(
-        "get-session", "Show one session (JSON).", [SESSION],
+        "get-session", "One session.", [SESSION],
         write=False, example="get-session bazinga_20250113_143530",
     ),
     Operation(
@@ -127,13 +131,13 @@ OPERATIONS: list[Operation] = [
         write=True, example='log-interaction sess_abc123 pm "Task breakdown created: 3 groups" 1 pm_main',
     ),
     Operation(
-        "stream-logs", "Show the latest logs of a session as Markdown, oldest first.",
+        "stream-logs", "The latest logs as Markdown, oldest first.",
         [SESSION, _p("limit", "how many entries (default 50)", kind="int"),
          _p("offset", "skip this many of the newest entries (default 0)", kind="int")],
         write=False, example="stream-logs sess_abc123 20",
     ),
     Operation(
-        "get-logs", "Logs of a session as JSON, oldest first; --limit keeps the newest N.",
+        "get-logs", "Logs as JSON, oldest first; --limit keeps the newest N.",
         [SESSION,
          _p("limit", "keep only the newest N entries", kind="int"),
          Param("agent_type", "only this role", aliases=("agent",)),
@@ -144,7 +148,7 @@ OPERATIONS: list[Operation] = [
         write=False, example="get-logs sess_abc123 --limit 20 --agent-type developer",
     ),
     Operation(
-        "save-state", "Save a state snapshot (history is kept; get-state returns the newest).",
+        "save-state", "Save a state snapshot (every version is kept).",
         [SESSION,
          _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",)),
          _p("state_data", "the state, a JSON document", kind="json", required=True, aliases=("data", "json")),
@@ -152,7 +156,7 @@ OPERATIONS: list[Operation] = [
         write=True, example="""save-state sess_abc123 pm '{"iteration": 1, "mode": "parallel"}'""",
     ),
     Operation(
-        "get-state", "The newest state of a type as JSON (null if none).",
+        "get-state", "The newest state of a type (null if none).",
         [SESSION, _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",)),
          GROUP_FLAG],
         write=False, example="get-state sess_abc123 pm",
@@ -167,7 +171,7 @@ OPERATIONS: list[Operation] = [
         write=True, example='create-task-group group_a sess_abc123 "Authentication" pending developer_1',
     ),
     Operation(
-        "update-task-group", "Change a task group; every change is kept in its timeline.",
+        "update-task-group", "Change a task group (each change goes into its timeline).",
         [_p("group_id", "the group id", required=True, aliases=("group", "id")),
          Param("session_id", "the group's session (needed only when several sessions have that group id)",
                aliases=("session",)),
@@ -185,12 +189,12 @@ OPERATIONS: list[Operation] = [
         write=False, example="get-task-groups sess_abc123",
     ),
     Operation(
-        "get-task-group-events", "The timeline of task-group changes of a session (JSON).",
+        "get-task-group-events", "The timeline of task-group changes.",
         [SESSION, _p("group_id", "only this group", aliases=("group",))],
         write=False, example="get-task-group-events sess_abc123 group_a",
     ),
     Operation(
-        "log-tokens", "Record token usage of an agent.",
+        "log-tokens", "Record token usage.",
         [SESSION,
          _p("agent_type", "the agent's role", required=True, aliases=("agent",)),
          _p("tokens", "tokens used (an estimate is fine)", kind="int"),
@@ -205,12 +209,12 @@ OPERATIONS: list[Operation] = [
         write=True, example="log-tokens sess_abc123 developer 12450 developer_1",
     ),
     Operation(
-        "token-summary", "Total tokens of a session, broken down by agent_type (default), agent_id, model or group_id.",
+        "token-summary", "Tokens and cost of a session by agent_type (default), agent_id, model or group_id.",
         [SESSION, _p("by", "agent_type, agent_id, model or group_id")],
         write=False, example="token-summary sess_abc123 agent_id",
     ),
     Operation(
-        "save-skill-output", "Save a skill's result (lint, security scan, coverage, …).",
+        "save-skill-output", "Save a skill's result (lint, coverage, …).",
         [SESSION,
          _p("skill_name", "the skill, e.g. lint, security_scan, coverage", required=True, aliases=("skill",)),
          _p("output_data", "its output, a JSON document", kind="json", required=True, aliases=("data", "json")),
@@ -221,18 +225,18 @@ OPERATIONS: list[Operation] = [
         write=True, example="""save-skill-output sess_abc123 lint '{"errors": 0, "warnings": 3}'""",
     ),
     Operation(
-        "get-skill-output", "The newest output of a skill as JSON (null if none).",
+        "get-skill-output", "The newest output of a skill (null if none).",
         [SESSION, _p("skill_name", "the skill", required=True, aliases=("skill",)), GROUP_FLAG],
         write=False, example="get-skill-output sess_abc123 lint",
     ),
     Operation(
-        "set-config", "Store a configuration value (JSON) under a key.",
+        "set-config", "Store a JSON value under a key.",
         [_p("key", "the configuration key", required=True),
          _p("value", "a JSON value", kind="json", required=True)],
         write=True, example="""set-config max_parallel_developers 4""",
     ),
     Operation(
-        "get-config", "A configuration value as JSON (null if unset).",
+        "get-config", "A configuration value (null if unset).",
         [_p("key", "the configuration key", required=True)],
         write=False, example="get-config max_parallel_developers",
     ),
@@ -246,19 +250,19 @@ OPERATIONS: list[Operation] = [
         write=True, example="""log-decision sess_abc123 spawn_developers '{"count": 3}' 1""",
     ),
     Operation(
-        "get-decisions", "Decisions of a session as JSON, oldest first.",
+        "get-decisions", "Decisions of a session, oldest first.",
         [SESSION, _p("decision_type", "only this type", aliases=("type",)),
          Param("limit", "keep only the newest N", kind="int")],
         write=False, example="get-decisions sess_abc123",
     ),
     Operation(
-        "dashboard-snapshot", "Everything about a session in one consistent read (JSON).",
+        "dashboard-snapshot", "Everything about a session in one consistent read.",
         [SESSION], write=False, example="dashboard-snapshot sess_abc123",
     ),
     Operation(
-        "query", "Run one read-only SQL query; prints rows as JSON.",
+        "query", "One read-only SQL query; rows as JSON.",
         [_p("sql", "a SELECT statement", required=True)],
-        write=False, example='query "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type"',
+        write=False, example='query "SELECT COUNT(*) AS n FROM orchestration_logs"',
     ),
     Operation(
         "dashboard", "Serve a live, read-only web dashboard of the database (Ctrl-C stops it).",
@@ -266,21 +270,21 @@ OPERATIONS: list[Operation] = [
          Param("port", "port to listen on (default 8765; 0 picks a free one)", kind="int"),
          Param("token", "secret every request must carry (?token=, a Bearer header or the cookie it sets); "
                "also read from BAZINGA_DASHBOARD_TOKEN")],
-        write=False, example="dashboard --port 8765", handler="bazinga_db.dashboard.server:run_command",
+        write=False, example="dashboard --port 8765", handler="bazinga_db.dashboard.server:run_command", audience="operator",
     ),
     Operation(
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
-        [], write=True, example="migrate",
+        [], write=True, example="migrate", audience="operator",
     ),
     Operation(
         "install-skill", "Install the agent skill into a project's .claude/skills/bazinga-db/.",
         [_p("dir", "the project folder (default: the project root, else the current folder)"),
          Param("force", "replace a copy that was modified by hand", kind="flag")],
-        write=True, example="install-skill", handler=".skill:install_skill_command",
+        write=True, example="install-skill", handler=".skill:install_skill_command", audience="operator",
     ),
     Operation(
         "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
-        [], write=False, example="mcp", handler=".mcp_server:serve_command",
+        [], write=False, example="mcp", handler=".mcp_server:serve_command", audience="operator",
     ),
 ]
 
@@ -288,14 +292,14 @@ OPERATIONS: list[Operation] = [
 STATE_TYPE = _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",))
 OPERATIONS += [
     Operation(
-        "state-history", "Every saved state of a type, newest first: id, timestamp, state_data (JSON).",
+        "state-history", "Every saved state of a type, newest first.",
         [SESSION, STATE_TYPE,
          Param("group_id", "the states of this task group (default: the session-wide states)", aliases=("group",)),
          Param("limit", "only the newest N", kind="int")],
         write=False, example="state-history sess_abc123 pm --limit 5",
     ),
     Operation(
-        "state-diff", "What changed between two saved states (default: the previous and the newest).",
+        "state-diff", "What changed between two saved states (default: previous vs newest).",
         [SESSION, STATE_TYPE,
          _p("from_id", "the older state's id (default: the one before TO_ID)", kind="int", aliases=("from",)),
          _p("to_id", "the newer state's id (default: the newest)", kind="int", aliases=("to",)),
@@ -303,7 +307,7 @@ OPERATIONS += [
         write=False, example="state-diff sess_abc123 pm",
     ),
     Operation(
-        "search-logs", "Full-text search of log content, best matches first, with highlighted snippets (JSON).",
+        "search-logs", "Full-text search of logs, best matches first, with snippets.",
         [_p("query", 'words (all must occur), "a phrase" or a prefix*', required=True),
          Param("session_id", "only this session", aliases=("session",)),
          Param("agent_type", "only this role", aliases=("agent",)),
@@ -312,12 +316,12 @@ OPERATIONS += [
     ),
     Operation(
         "prices", "The model price table in effect (USD per million tokens): defaults plus `set-config prices`.",
-        [], write=False, example="prices",
+        [], write=False, example="prices", audience="operator",
     ),
     Operation(
         "compare-sessions", "Two sessions side by side: status, duration, tokens, cost, groups, revisions, reviews.",
         [_p("session_a", "the first session", required=True), _p("session_b", "the second session", required=True)],
-        write=False, example="compare-sessions bazinga_20250113_143530 sess_abc123",
+        write=False, example="compare-sessions bazinga_20250113_143530 sess_abc123", audience="operator",
     ),
     Operation(
         "export", "Write the database (or one session) as JSON Lines to stdout or --output FILE.",
@@ -325,23 +329,23 @@ OPERATIONS += [
          Param("format", "jsonl (the only format)"),
          Param("output", "write to this file instead of stdout (replaced whole, never half-written)",
                aliases=("o",))],
-        write=False, example="export --output backup.jsonl", handler=".export_import:export_command",
+        write=False, example="export --output backup.jsonl", handler=".export_import:export_command", audience="operator",
     ),
     Operation(
         "import", "Merge an export into this database in one transaction; importing twice adds nothing.",
         [_p("file", "the export file, or - for stdin", required=True)],
-        write=True, example="import backup.jsonl", handler=".export_import:import_command",
+        write=True, example="import backup.jsonl", handler=".export_import:import_command", audience="operator",
     ),
     Operation(
         "prune", "Delete finished sessions older than a cutoff with all their rows (never active ones).",
         [Param("older_than", "a duration before now (30d, 12h, 45m, 2w) or an ISO-8601 date", required=True),
          Param("status", "only completed or only failed sessions (default: both)"),
          Param("dry_run", "report what would be deleted, delete nothing", kind="flag")],
-        write=True, example="prune --older-than 30d --dry-run",
+        write=True, example="prune --older-than 30d --dry-run", audience="operator",
     ),
     Operation(
         "vacuum", "Give the space of deleted rows back to the file system (SQLite); reports bytes before/after.",
-        [], write=True, example="vacuum",
+        [], write=True, example="vacuum", audience="operator",
     ),
 ]
 

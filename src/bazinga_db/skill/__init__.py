@@ -38,7 +38,13 @@ def command_line(operation: Operation) -> str:
 
 
 def render_commands() -> str:
-    return "\n".join(command_line(operation) for operation in operations.OPERATIONS)
+    """Agent commands one per line in full; commands for people around a run in one
+    short line, since every agent pays for SKILL.md in its prompt."""
+    lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent"]
+    operator = [f"`bazinga-db {op.example}`" for op in operations.OPERATIONS if op.audience != "agent"]
+    if operator:
+        lines.append("- Not needed during a run (for people and scripts): " + ", ".join(operator) + ".")
+    return "\n".join(lines)
 
 
 def render_skill_md() -> str:
