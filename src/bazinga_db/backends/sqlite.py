@@ -135,6 +135,14 @@ class SQLiteBackend:
             return 0
         return int(row["user_version"])
 
+    def is_empty(self) -> bool:
+        """True for a new or 0-byte file: nothing in it to adopt."""
+        try:
+            row = self.connection.execute("SELECT COUNT(*) AS n FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.location) from exc
+        return int(row["n"]) == 0
+
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
