@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := $(shell find src -name '*.py') pyproject.toml
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean docs
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -22,6 +22,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# Regenerate docs/cli.md and the README's command table from the operation table.
+docs: install
+	$(PY) scripts/gen_docs.py
 
 lint: install
 	$(PY) -m pip install -q ruff mypy
