@@ -789,3 +789,27 @@ def test_relative_db_is_relative_to_the_current_folder(tmp_path) -> None:  # typ
     env = {**_clean_env(), "BAZINGA_DB": "rel.db"}
     ok(_run_without_db("create-session", "s1", cwd=work, env=env))
     assert (work / "rel.db").is_file()
+
+
+def test_a_value_that_looks_like_an_option_gets_a_way_out(cli, store) -> None:  # type: ignore[no-untyped-def]
+    result = cli("log-interaction", "s1", "pm", "-v")
+    assert result.code == 2
+    assert "error: unknown option -v for log-interaction" in result.err
+    assert "hint: if -v is a value, not an option, put -- before it: -- -v" in result.err
+    ok(cli("log-interaction", "s1", "pm", "--", "-v"))
+    assert store.get_logs("s1")[0]["content"] == "-v"
+
+
+def test_a_reader_that_stops_early_is_not_an_error(store, db_path) -> None:  # type: ignore[no-untyped-def]
+    for number in range(150):  # more output than a pipe holds
+        store.log_interaction("s1", "developer", f"{number} " + "x" * 1000)
+    store.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bazinga_db", "--db", db_path, "get-logs", "s1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"[\n"
+    process.stdout.close()  # like `| head -1`
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
