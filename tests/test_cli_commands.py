@@ -219,14 +219,15 @@ def test_seed_scenario_3_save_pm_state(cli) -> None:  # type: ignore[no-untyped-
     assert ok(cli("get-state", "sess_abc123", "pm")).json() == state
 
 
-def test_seed_scenario_4_dashboard_snapshot(cli) -> None:  # type: ignore[no-untyped-def]
-    ok(cli("create-session", "sess_abc123", "parallel", "Add OAuth2"))
+def test_seed_scenario_4_dashboard_snapshot(cli, store) -> None:  # type: ignore[no-untyped-def]
+    store.create_session("sess_abc123", "parallel", "Add OAuth2")
     for group, status in (("group_a", "completed"), ("group_b", "completed"), ("group_c", "in_progress")):
-        ok(cli("create-task-group", group, "sess_abc123", group.upper(), status))
+        store.create_task_group(group, "sess_abc123", group.upper(), status)
     for agent, tokens in (("pm", 12450), ("developer", 28340), ("tech_lead", 4440)):
-        ok(cli("log-tokens", "sess_abc123", agent, str(tokens)))
+        store.log_tokens("sess_abc123", agent, tokens)
     for number in range(15):
-        ok(cli("--quiet", "log-interaction", "sess_abc123", "developer", f"step {number}"))
+        store.log_interaction("sess_abc123", "developer", f"step {number}")
+    store.close()
     snapshot = ok(cli("dashboard-snapshot", "sess_abc123")).json()
     assert snapshot["session"]["mode"] == "parallel"
     assert snapshot["session"]["status"] == "active"
@@ -320,7 +321,9 @@ def test_every_command_in_its_seed_form(cli, db_path) -> None:  # type: ignore[n
     assert session["status"] == "completed" and session["end_time"] is not None
     assert [s["session_id"] for s in ok(cli("list-sessions")).json()] == ["s1"]
     assert ok(cli("list-sessions", "--status", "active")).json() == []
-    assert ok(cli("migrate")).out == "✓ Database schema up to date (version 1)\n"
+    from bazinga_db.migrations import LATEST_VERSION
+
+    assert ok(cli("migrate")).out == f"✓ Database schema up to date (version {LATEST_VERSION})\n"
 
 
 def test_stream_logs_markdown(cli, store) -> None:  # type: ignore[no-untyped-def]

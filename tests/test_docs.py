@@ -73,3 +73,40 @@ def test_every_example_runs_on_a_fresh_database(cli) -> None:  # type: ignore[no
             assert result.out.splitlines()[-1].startswith("✓ "), (operation.example, result.out)
         elif operation.name != "stream-logs":
             result.json()  # reads print JSON
+
+
+def _readme_section(title: str) -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return section
+
+
+def test_readme_usage_block_runs(tmp_path, db_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    block = _readme_section("Using it").split("```bash\n", 1)[1].split("```", 1)[0]
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "bazinga-db").exists():
+        pytest.skip("the bazinga-db console script is not installed beside this interpreter")
+    completed = subprocess.run(
+        ["bash", "-euc", block], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BAZINGA_DB": db_path},
+    )
+    assert completed.returncode == 0, completed
+    assert "✓ Session created: bazinga_20250113_143530" in completed.stdout
+    assert '"session_id": "bazinga_20250113_143530"' in completed.stdout  # the dashboard snapshot
+    assert "Traceback" not in completed.stderr
+
+
+def test_readme_python_example_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    code = _readme_section("Python API").split("```python\n", 1)[1].split("```", 1)[0]
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                               timeout=120)
+    assert completed.returncode == 0, completed
+    assert completed.stdout.splitlines()[0] == "{'iteration': 1}"
+    assert (tmp_path / "bazinga" / "bazinga.db").is_file()

@@ -443,7 +443,10 @@ def seed_era_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def v19_file(tmp_path: Path) -> Path:
-    return build(tmp_path / "v19.db", V19_SCHEMA, V19_ROWS)
+    path = build(tmp_path / "v19.db", V19_SCHEMA, V19_ROWS)
+    with sqlite3.connect(path) as connection:  # their scripts ran in WAL mode too
+        connection.execute("PRAGMA journal_mode=WAL")
+    return path
 
 
 # -- inspection helpers -------------------------------------------------------------------
