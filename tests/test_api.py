@@ -426,3 +426,35 @@ def test_query_allows_table_info(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("query", "PRAGMA table_info(sessions)")
     assert result.code == 0, result
     assert [row["name"] for row in result.json()][:2] == ["session_id", "start_time"]
+
+
+def test_increment_revision_is_atomic_across_connections(store, db_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    store.create_task_group("g1", "s1", "Shared")
+    errors: list[BaseException] = []
+
+    def reviewer() -> None:
+        try:
+            with BazingaDB(db_path) as db:
+                for _ in range(5):
+                    db.update_task_group("g1", increment_revision=True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reviewer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert store.get_task_groups("s1")[0]["revision_count"] == 40
+    assert len(store.get_task_group_events("s1", "g1")) == 41
+
+
+def test_text_is_kept_exactly(store, cli) -> None:  # type: ignore[no-untyped-def]
+    content = "héllo 🚀 — «quoted» 'single' \"double\" $HOME `tick` \\ back\nsecond line\ttab"
+    store.close()
+    assert cli("log-interaction", "s1", "pm", content).code == 0
+    assert store.get_logs("s1")[0]["content"] == content
+    assert cli("get-logs", "s1").json()[0]["content"] == content

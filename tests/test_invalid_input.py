@@ -223,3 +223,12 @@ def test_too_large_documents_are_refused(cli, store) -> None:  # type: ignore[no
     assert result.code == 2
     assert "state_data is 1,048,588 bytes of JSON; the maximum is 1,048,576 bytes (1 MiB)" in result.err
     assert store.get_state("s1", "pm") is None
+
+
+def test_bytes_that_are_not_utf8_are_refused(cli, store) -> None:  # type: ignore[no-untyped-def]
+    store.create_session("s1")
+    store.close()
+    result = cli("log-interaction", "s1", "pm", b"caf\xe9 latin-1")
+    assert result.code == 2
+    assert "content is not valid UTF-8 text" in result.err
+    assert store.get_logs("s1") == []
