@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from bazinga_db import operations  # noqa: E402
-from bazinga_db.cli import PROGRAM, usage  # noqa: E402
+from bazinga_db import operations
+from bazinga_db.cli import PROGRAM, usage
 
 CLI_DOC = REPO / "docs" / "cli.md"
 README = REPO / "README.md"

@@ -229,7 +229,7 @@ def test_idempotency_key_returns_the_same_record(store, table, write) -> None:  
     again = write(store, "call-1")
     assert again == first
     assert ("idempotent_replay", "call-1") in store.notices
-    count = lambda: store.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]  # noqa: E731
+    count = lambda: store.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
     assert count() == 1
     other = write(store, "call-2")
     assert other["id"] != first["id"] and count() == 2
@@ -405,8 +405,9 @@ def test_query_rejects_anything_but_reading(cli, store, sql) -> None:  # type: i
     [
         ("SELECT session_id, status FROM sessions", [{"session_id": "s1", "status": "active"}]),
         ("select count(*) as n from orchestration_logs", [{"n": 2}]),
-        ("WITH counts AS (SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type) "
-         "SELECT * FROM counts ORDER BY agent_type", [{"agent_type": "developer", "n": 1}, {"agent_type": "pm", "n": 1}]),
+        (("WITH counts AS (SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type) "
+          "SELECT * FROM counts ORDER BY agent_type"),
+         [{"agent_type": "developer", "n": 1}, {"agent_type": "pm", "n": 1}]),
         ("SELECT 1 AS one;", [{"one": 1}]),
     ],
 )
@@ -432,14 +433,14 @@ def test_increment_revision_is_atomic_across_connections(store, db_path) -> None
     import threading
 
     store.create_task_group("g1", "s1", "Shared")
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def reviewer() -> None:
         try:
             with BazingaDB(db_path) as db:
                 for _ in range(5):
                     db.update_task_group("g1", increment_revision=True)
-        except BaseException as exc:  # reported below
+        except Exception as exc:  # noqa: BLE001 -- any failure of a thread is reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=reviewer) for _ in range(8)]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
 import pytest
 
 from bazinga_db import operations
@@ -53,7 +54,7 @@ def seed_shell(tmp_path: Path, db_path: str):  # type: ignore[no-untyped-def]
             **variables,
         }
         completed = subprocess.run(
-            ["bash", "-euc", textwrap.dedent(snippet)], capture_output=True, text=True, env=env, timeout=120
+            ["bash", "-euc", textwrap.dedent(snippet)], check=False, capture_output=True, text=True, env=env, timeout=120
         )
         return Result(completed)
 
@@ -353,7 +354,7 @@ def test_get_logs_filters(cli, store) -> None:  # type: ignore[no-untyped-def]
     store.log_interaction("s1", "developer", "b", group_id="group_a")
     store.log_interaction("s1", "developer", "c")
     store.close()
-    contents = lambda result: [e["content"] for e in ok(result).json()]  # noqa: E731
+    contents = lambda result: [e["content"] for e in ok(result).json()]
     assert contents(cli("get-logs", "s1")) == ["a", "b", "c"]
     assert contents(cli("get-logs", "s1", "--limit", "2")) == ["b", "c"]
     assert contents(cli("get-logs", "s1", "2")) == ["b", "c"]
@@ -735,7 +736,7 @@ def _clean_env() -> dict[str, str]:
 
 def _run_without_db(*args: str, cwd: Path, env: dict[str, str]) -> Result:
     completed = subprocess.run(
-        [sys.executable, "-m", "bazinga_db", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60
+        [sys.executable, "-m", "bazinga_db", *args], check=False, capture_output=True, text=True, cwd=cwd, env=env, timeout=60
     )
     return Result(completed)
 

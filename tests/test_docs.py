@@ -91,7 +91,7 @@ def test_readme_usage_block_runs(tmp_path, db_path) -> None:  # type: ignore[no-
     if not (bin_dir / "bazinga-db").exists():
         pytest.skip("the bazinga-db console script is not installed beside this interpreter")
     completed = subprocess.run(
-        ["bash", "-euc", block], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        ["bash", "-euc", block], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=120,
         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BAZINGA_DB": db_path},
     )
     assert completed.returncode == 0, completed
@@ -105,7 +105,7 @@ def test_readme_python_example_runs(tmp_path) -> None:  # type: ignore[no-untype
     import sys
 
     code = _readme_section("Python API").split("```python\n", 1)[1].split("```", 1)[0]
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+    completed = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path,
                                timeout=120)
     assert completed.returncode == 0, completed
     assert completed.stdout.splitlines()[0] == "{'iteration': 1}"
