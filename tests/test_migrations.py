@@ -373,7 +373,7 @@ INSERT INTO orchestration_logs (session_id, timestamp, iteration, agent_type, ag
    NULL, NULL, NULL, 0, 'group_a', 'merge_start', '{"branch": "feature/a"}', 'evt-1'),
   ('bazinga_20260110_100000', '2026-01-10 10:04:00', 1, 'developer', 'developer_1', 'merge done', 'event',
    NULL, NULL, NULL, 0, 'group_a', 'merge_done', '{"branch": "feature/a"}', 'evt-1'),
-  ('bazinga_20260109_080000', '2026-01-09 08:00:01', 1, 'investigator', NULL, 'Root cause found', 'interaction',
+  ('bazinga_20260109_080000', '2026-01-09T08:00:01.250431', 1, 'investigator', NULL, 'Root cause found', 'interaction',
    NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL);
 INSERT INTO state_snapshots (session_id, group_id, timestamp, state_type, state_data) VALUES
   ('bazinga_20260110_100000', 'global', '2026-01-10 10:05:00', 'pm', '{"iteration": 4}'),
@@ -390,7 +390,7 @@ INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_cou
   ('group_a', 'bazinga_20260109_080000', 'Typo', 'completed', 'developer_1', 0, 'APPROVED',
    NULL, 'merged', 1, 'Developer', 1, 1, '2026-01-09 08:00:02', '2026-01-09 11:00:00');
 INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) VALUES
-  ('bazinga_20260110_100000', '2026-01-10 10:01:00', 'requirements_engineer', 're_1', 3000),
+  ('bazinga_20260110_100000', '2026-01-10T12:01:00+02:00', 'requirements_engineer', 're_1', 3000),
   ('bazinga_20260110_100000', '2026-01-10 10:02:00', 'senior_software_engineer', 'sse_1', 9000);
 INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data, agent_type, group_id, iteration) VALUES
   ('bazinga_20260110_100000', '2026-01-10 10:03:10', 'lint', '{"errors": 1}', 'developer', 'group_a', 1),
@@ -640,6 +640,13 @@ def test_v19_file_is_adopted_with_every_row(v19_file: Path, tmp_path: Path) -> N
     assert (session["initial_branch"], session["metadata"]) == ("develop", '{"project": "shop"}')
     reasoning = rows(v19_file, "SELECT * FROM orchestration_logs WHERE log_type = 'reasoning'")[0]
     assert (reasoning["reasoning_phase"], reasoning["confidence_level"], reasoning["redacted"]) == ("approach", "high", 1)
+    # timestamps another tool wrote in other ISO forms are brought to ours, in UTC
+    assert rows(v19_file, "SELECT timestamp FROM orchestration_logs WHERE content = 'Root cause found'") == [
+        {"timestamp": "2026-01-09T08:00:01.250Z"}
+    ]
+    assert rows(v19_file, "SELECT timestamp FROM token_usage WHERE agent_id = 're_1'") == [
+        {"timestamp": "2026-01-10T10:01:00.000Z"}
+    ]
     # session-wide state was stored under group 'global'; ours is group_id NULL
     assert rows(v19_file, "SELECT COUNT(*) AS n FROM state_snapshots WHERE group_id = 'global'") == [{"n": 0}]
     # idempotency keys were unique per (session, subtype, group); ours per session: both rows kept
