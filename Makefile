@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := $(shell find src -name '*.py' -o -name '*.md' -o -name '*.js' -o -name '*.css') pyproject.toml
 
-.PHONY: install demo test lint bench clean skill dashboard screenshot
+.PHONY: install demo test lint bench clean skill dashboard screenshot docs
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -34,6 +34,10 @@ dashboard: install
 # Redraw docs/dashboard.png from a demo run, in headless Chromium.
 screenshot: install
 	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_dashboard.py -k screenshot
+
+# Regenerate docs/cli.md and the README's command table from the operation table.
+docs: install
+	$(PY) scripts/gen_docs.py
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

@@ -44,6 +44,14 @@ def run_cli(*args: str, db: str | None = None, input: str | None = None, cwd: st
     return Result(completed)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: about the SQLite file itself (upstream files, PRAGMAs, paths); "
+        "not run against other backends",
+    )
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "bazinga.db")

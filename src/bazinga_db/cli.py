@@ -91,9 +91,11 @@ def parse(argv: list[str]) -> Invocation:
         param = operation.param(key)
         if param is None:
             flags = [p.flag for p in operation.params] + ["--db", "--json", "--quiet", "--help"]
+            typed = token.partition("=")[0]
             raise UsageError(
-                f"unknown option --{name} for {operation.name}; its options are: {', '.join(flags)}",
-                hint=_suggest("--" + key.replace("_", "-"), flags),
+                f"unknown option {typed} for {operation.name}; its options are: {', '.join(flags)}",
+                hint=_suggest("--" + key.replace("_", "-"), flags)
+                or f"if {typed} is a value, not an option, put -- before it: -- {token}",
             )
         if param.kind == "flag":
             value: Any = True
@@ -254,6 +256,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return _fail(exc.to_dict(), exc.exit_code, json_mode, out, err)
     except KeyboardInterrupt:
         return _fail({"code": "interrupted", "message": "interrupted"}, 130, json_mode, out, err)
+    except BrokenPipeError:
+        raise  # the reader closed stdout (e.g. `| head`): not an error, see run()
     except Exception as exc:  # a bug: still one clear line, never a traceback
         if os.environ.get("BAZINGA_DB_DEBUG"):
             raise

@@ -173,11 +173,12 @@ def _source_expression(table_name: str, column: schema.Column) -> str:
     name = column.name
     expression = name
     if name in TIMESTAMP_COLUMNS:
-        # CURRENT_TIMESTAMP text ("2025-11-12 14:30:00") becomes our ISO-8601 form.
+        # CURRENT_TIMESTAMP text ("2025-11-12 14:30:00") and other ISO-8601 forms (fractions,
+        # offsets) become ours, in UTC, so that text order is time order. Text SQLite cannot
+        # read as a time is kept as it is; the GLOB keeps numbers from being read as Julian days.
         expression = (
-            f"CASE WHEN {name} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] "
-            f"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' THEN replace({name}, ' ', 'T') || '.000Z' "
-            f"ELSE {name} END"
+            f"CASE WHEN typeof({name}) = 'text' AND {name} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+            f"THEN COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', {name}), {name}) ELSE {name} END"
         )
     if table_name == "state_snapshots" and name == "group_id":
         # The later upstream schema stored session-wide state under group 'global'.

@@ -97,8 +97,10 @@ class StoreBase:
                         f"database {self.location} needs a schema upgrade before it can be read",
                         hint="run `bazinga-db migrate` once with write access",
                     )
+                # A file another tool made also has version 0, but it is migrated, not initialised.
+                is_new = version == 0 and getattr(self._backend, "is_empty", lambda: True)()
                 if migrate(self._backend):
-                    self.notices.append(("database_initialized" if version == 0 else "database_migrated", self.location))
+                    self.notices.append(("database_initialized" if is_new else "database_migrated", self.location))
                 version = LATEST_VERSION
             self._version = version
             self._too_new = too_new(self._backend, version) if version > LATEST_VERSION else None

@@ -135,6 +135,14 @@ class SQLiteBackend:
             return 0
         return int(row["user_version"])
 
+    def is_empty(self) -> bool:
+        """True for a new or 0-byte file: nothing in it to adopt."""
+        try:
+            row = self.connection.execute("SELECT COUNT(*) AS n FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.location) from exc
+        return int(row["n"]) == 0
+
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
@@ -251,13 +259,18 @@ _READ_PRAGMAS = {
     "user_version", "application_id", "page_count", "page_size", "freelist_count", "journal_mode",
     "table_list", "data_version", "compile_options",
 }
+# Pragmas whose argument names what to describe (a table, an index), not a value to set.
+_INTROSPECTION_PRAGMAS = {
+    "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list", "table_list",
+}
 
 
 def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
     if action in _READ_ACTIONS:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 and arg1.lower() in _READ_PRAGMAS and arg2 is None:
-        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and arg1 and arg1.lower() in _READ_PRAGMAS:
+        if arg2 is None or arg1.lower() in _INTROSPECTION_PRAGMAS:
+            return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 
@@ -266,7 +279,9 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
 
     connection = backend.connection
     try:
+        # BEGIN and COMMIT run without the authorizer, which denies transaction control.
         connection.execute("BEGIN")
+        connection.set_authorizer(_read_only_authorizer)
         try:
             # Only the caller's statement is checked: our own BEGIN/COMMIT are transaction
             # actions, which the authorizer would refuse.
@@ -276,7 +291,11 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
             finally:
                 connection.set_authorizer(None)
         finally:
+            connection.set_authorizer(None)
             connection.execute("COMMIT")
+    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
+        # Checked first: ProgrammingError is a DatabaseError (several statements, bad SQL API use).
+        raise InvalidInput(f"query takes exactly one SQL statement ({exc})") from None
     except sqlite3.DatabaseError as exc:
         if "not authorized" in str(exc):
             raise ReadOnlyViolation(
@@ -286,8 +305,6 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
         if isinstance(exc, sqlite3.OperationalError):
             raise InvalidInput(f"SQL error: {exc}") from None
         raise translate_error(exc, backend.location) from exc
-    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
-        raise InvalidInput(f"SQL error: {exc}; give exactly one statement") from None
     finally:
         connection.set_authorizer(None)
         if connection.in_transaction:
