@@ -313,7 +313,9 @@ def test_dashboard_snapshot_content(store) -> None:  # type: ignore[no-untyped-d
     assert snapshot["session"]["session_id"] == "s1"
     assert [g["id"] for g in snapshot["task_groups"]] == ["g1", "g2", "g3"]
     assert snapshot["task_group_counts"] == {"total": 3, "pending": 1, "in_progress": 1, "completed": 1, "failed": 0}
-    assert snapshot["token_usage"] == {"total_tokens": 400, "by_agent_type": {"developer": 300, "pm": 100}}
+    assert snapshot["token_usage"] == {
+        "total_tokens": 400, "by_agent_type": {"developer": 300, "pm": 100}, "cost_usd": None
+    }
     assert snapshot["log_count"] == 12
     assert [entry["content"] for entry in snapshot["recent_logs"]] == [f"log {n}" for n in range(2, 12)]
     assert snapshot["states"] == {"pm": {"iteration": 2}}

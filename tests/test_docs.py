@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bazinga_db import operations
+from bazinga_db import operations, render
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,10 @@ def test_every_example_runs_on_a_fresh_database(cli) -> None:  # type: ignore[no
         assert "Traceback" not in result.err
         if operation.write:
             assert result.out.splitlines()[-1].startswith("✓ "), (operation.example, result.out)
-        elif operation.name != "stream-logs":
+        elif operation.name == "stream-logs" or operation.name in render.TEXT_READS:
+            assert result.out.strip(), (operation.example, result)  # Markdown or text
+            cli("--json", *argv).json()  # and with --json, one JSON document
+        else:
             result.json()  # reads print JSON
 
 

@@ -31,7 +31,15 @@ def command_line(operation: Operation) -> str:
     """One line per command: its example (which shows the positional arguments in
     order), its summary, and the options that exist only as flags."""
     line = f"- `bazinga-db {operation.example}` {operation.summary}"
-    flags = [param.flag for param in operation.params if not param.positional]
+    # Flags the example already shows, and --idempotency-key (explained once above the
+    # list), are left out: every agent pays for each token of this file.
+    shown = set(operation.example.replace("=", " ").split())
+    flags = []
+    for param in operation.params:
+        spellings = ["--" + name.replace("_", "-") for name in (param.name, *param.aliases)]
+        if param.positional or param.name == "idempotency_key" or shown.intersection(spellings):
+            continue
+        flags.append(min(spellings, key=len))  # any spelling works; the shortest costs least
     if flags:
         line += " [" + " ".join(flags) + "]"
     return line
