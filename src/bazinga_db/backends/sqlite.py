@@ -39,6 +39,13 @@ def translate_error(exc: sqlite3.Error, location: str) -> DatabaseError:
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseError(f"{location} is read-only: cannot write ({text})")
     if "unable to open" in lowered:
+        folder = os.path.dirname(os.path.abspath(location))
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            # WAL mode keeps -wal and -shm files beside the database, even for readers.
+            return DatabaseError(
+                f"cannot open database {location}: its folder {folder} is read-only "
+                "(SQLite needs to create the -wal and -shm files there)"
+            )
         return DatabaseError(f"cannot open database {location} ({text})")
     if "disk" in lowered and "full" in lowered:
         return DatabaseError(f"disk full while writing {location}")
@@ -265,13 +272,17 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
     from ..errors import InvalidInput, ReadOnlyViolation
 
     connection = backend.connection
-    connection.set_authorizer(_read_only_authorizer)
     try:
         connection.execute("BEGIN")
+        # Set after BEGIN and cleared before COMMIT: the authorizer denies transaction control.
+        connection.set_authorizer(_read_only_authorizer)
         try:
             return connection.execute(sql).fetchall()
         finally:
+            connection.set_authorizer(None)
             connection.execute("COMMIT")
+    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:  # before DatabaseError, its parent
+        raise InvalidInput(f"SQL error: {exc}; give exactly one statement") from None
     except sqlite3.DatabaseError as exc:
         if "not authorized" in str(exc):
             raise ReadOnlyViolation(
@@ -281,8 +292,6 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
         if isinstance(exc, sqlite3.OperationalError):
             raise InvalidInput(f"SQL error: {exc}") from None
         raise translate_error(exc, backend.location) from exc
-    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
-        raise InvalidInput(f"SQL error: {exc}; give exactly one statement") from None
     finally:
         connection.set_authorizer(None)
         if connection.in_transaction:
