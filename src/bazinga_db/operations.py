@@ -264,6 +264,17 @@ OPERATIONS: list[Operation] = [
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
         [], write=True, example="migrate",
     ),
+    Operation(
+        "doctor", "Check the database: integrity, schema version, WAL size, orphan rows (exit 1 if unhealthy).",
+        [], write=False, example="doctor --json", handler=".maintenance:run_doctor",
+    ),
+    Operation(
+        "backup", "Copy the database to DEST while agents keep writing (a consistent, verified snapshot).",
+        [_p("destination", "the file to write (refused if it exists, unless --force)", required=True,
+            aliases=("dest",)),
+         Param("force", "overwrite DEST if it exists", kind="flag")],
+        write=False, example="backup bazinga/backup-2025-01-13.db", handler=".maintenance:run_backup",
+    ),
 ]
 
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
