@@ -321,7 +321,9 @@ def run_crash(target: str, *, kills: int = 60, lanes: int = 4, groups: int = 3, 
             if rng.random() < kill_probability:
                 # Half the kills at a random point of a typical lifetime; the other half
                 # (-1: armed below) a few milliseconds after it opened the database.
-                kill_at = spawned + rng.uniform(0.3, 1.05) * typical if rng.random() < 0.5 else -1.0
+                # (Only a file's opening can be watched; a server target gets timed kills.)
+                timed = rng.random() < 0.5 or not is_file_target(target)
+                kill_at = spawned + rng.uniform(0.3, 1.05) * typical if timed else -1.0
             running.append((process, operation, kill_at, spawned))
         still = []
         for process, operation, kill_at, spawned in running:
