@@ -33,19 +33,21 @@ JSON_COLUMNS = ("state_data", "output_data", "decision_data")
 _OFF = {"0", "false", "no", "off"}
 _ON = {"1", "true", "yes", "on"}
 
-# (kind, pattern) — the documented list; README "Secret redaction" mirrors it.
+# (kind, literals, pattern) — the documented list; README "Secret redaction" mirrors it.
+# A pattern runs only when one of its literals occurs in the text (a fast substring test),
+# so ordinary text costs a few `in` checks.
 # Order matters: specific prefixes (sk-ant-) before general ones (sk-).
-_TOKEN_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("private_key",
+_TOKEN_PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("private_key", ("PRIVATE KEY",),
      r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----.*?(?:-----END \1PRIVATE KEY\2-----|\Z)"),
-    ("anthropic_key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
-    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-    ("stripe_key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
-    ("aws_access_key", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
-    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
-    ("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ("anthropic_key", ("sk-ant-",), r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
+    ("openai_key", ("sk-",), r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+    ("stripe_key", ("_live_", "_test_"), r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+    ("aws_access_key", ("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    ("github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+    ("slack_token", ("xox",), r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("google_api_key", ("AIza",), r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("jwt", ("eyJ",), r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
 )
 
 # Words that make a key name a secret's name; matched at the end of the key, so that
@@ -55,6 +57,8 @@ _SECRET_KEY_WORDS = (
     r"access_key|private_key|token|access_token|refresh_token|auth_token|id_token|"
     r"session_token|bearer|credentials?|connection_string|dsn"
 )
+# Every word of _SECRET_KEY_WORDS contains one of these.
+_ASSIGNMENT_LITERALS = ("pass", "secret", "key", "token", "bearer", "credential", "connection_string", "dsn")
 # A value that is a placeholder or a type, not a secret: ${TOKEN}, $PASSWORD, <password>,
 # ***, null, and the `str` of `password: str` in code.
 _PLACEHOLDER = re.compile(
@@ -70,17 +74,17 @@ def _patterns() -> dict[str, Any]:
     global _compiled
     if _compiled is None:
         _compiled = {
-            "tokens": [(kind, re.compile(pattern, re.DOTALL)) for kind, pattern in _TOKEN_PATTERNS],
+            "tokens": [(kind, literals, re.compile(pattern, re.DOTALL)) for kind, literals, pattern in _TOKEN_PATTERNS],
             # user:password@ inside a URL (postgresql://, mysql://, redis://, https:// …)
             "url_password": re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\[]+):([^\s@/]+)@"),
             "bearer": re.compile(r"\b(Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{16,})"),
-            # password=…, "api_key": "…", secret: … (quotes around key and value optional)
-            "assignment": re.compile(
-                r"""(?P<key>\b[\w.-]*?(?:""" + _SECRET_KEY_WORDS + r""")["']?)"""
-                r"""(?P<separator>\s*(?::|=|:=)\s*)"""
-                r"""(?:(?P<quote>["'])(?P<quoted>[^"'\n]+)(?P=quote)|(?P<value>[^\s"'`,;&]{3,}))""",
-                re.IGNORECASE,
-            ),
+            # password=…, "api_key": "…", secret: … (quotes around key and value optional).
+            # Scanned from each ':' or '=' (a plain character search), then the key is
+            # matched backwards in a short window and the value forwards: one pattern for
+            # the whole assignment would try every word of the text as a key.
+            "separator": re.compile(r"[:=]"),
+            "key_word": re.compile(r"(?:" + _SECRET_KEY_WORDS + r")\Z", re.IGNORECASE),
+            "value": re.compile(r"""[ \t]*(?:(?P<quote>["'])(?P<quoted>[^"'\n]+)(?P=quote)|(?P<value>[^\s"'`,;&]{3,}))"""),
             "secret_key": re.compile(r"(?:^|_)(?:" + _SECRET_KEY_WORDS + r")$"),
             "camel": re.compile(r"(?<=[a-z0-9])(?=[A-Z])"),
         }
@@ -91,13 +95,40 @@ def _marker(kind: str) -> str:
     return MARKER.format(kind=kind)
 
 
-def _assignment(match: re.Match[str]) -> str:
-    quote = match.group("quote") or ""
-    value = match.group("quoted") if quote else match.group("value")
-    if _PLACEHOLDER.match(value):
-        return match.group(0)
-    kind = _key_kind(match.group("key"))
-    return f"{match.group('key')}{match.group('separator')}{quote}{_marker(kind)}{quote}"
+def _redact_assignments(text: str) -> str:
+    patterns = _patterns()
+    pieces, done = [], 0
+    for separator in patterns["separator"].finditer(text):
+        start = separator.start()
+        if start < done or text.startswith("=", start) and text.startswith(":", start - 1):
+            continue  # inside a value already redacted, or the '=' of ':='
+        key = _name_before(text, start)
+        if not key or not patterns["key_word"].search(key):
+            continue
+        after = start + (2 if text.startswith(":=", start) else 1)
+        value = patterns["value"].match(text, after)
+        if value is None:
+            continue
+        quoted = value.group("quote") is not None
+        name = "quoted" if quoted else "value"
+        if _PLACEHOLDER.match(value.group(name)):
+            continue
+        pieces += [text[done:value.start(name)], _marker(_key_kind(key))]
+        done = value.end(name)
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _name_before(text: str, end: int) -> str:
+    """The identifier just before ``end``, skipping blanks and one closing quote."""
+    index = end
+    while index > 0 and text[index - 1] in " \t":
+        index -= 1
+    if index > 0 and text[index - 1] in "\"'":
+        index -= 1
+    start = index
+    while start > 0 and index - start < 80 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    return text[start:index]
 
 
 def _key_kind(key: str) -> str:
@@ -107,11 +138,17 @@ def _key_kind(key: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with every recognised secret replaced by a marker."""
     patterns = _patterns()
-    for kind, pattern in patterns["tokens"]:
-        text = pattern.sub(_marker(kind), text)
-    text = patterns["url_password"].sub(lambda m: f"{m.group(1)}:{_marker('password')}@", text)
-    text = patterns["bearer"].sub(lambda m: f"{m.group(1)} {_marker('bearer_token')}", text)
-    return patterns["assignment"].sub(_assignment, text)
+    for kind, literals, pattern in patterns["tokens"]:
+        if any(literal in text for literal in literals):
+            text = pattern.sub(_marker(kind), text)
+    if "://" in text:
+        text = patterns["url_password"].sub(lambda m: f"{m.group(1)}:{_marker('password')}@", text)
+    if "Bearer" in text or "Basic" in text or "Token" in text:
+        text = patterns["bearer"].sub(lambda m: f"{m.group(1)} {_marker('bearer_token')}", text)
+    lowered = text.lower()
+    if ("=" in text or ":" in text) and any(word in lowered for word in _ASSIGNMENT_LITERALS):
+        text = _redact_assignments(text)
+    return text
 
 
 def is_secret_key(key: str) -> bool:
