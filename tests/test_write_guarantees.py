@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -98,3 +99,25 @@ def test_concurrent_increments_never_lose_one(cli, db_path):
     revisions = [event["changes"]["revision_count"] for event in events if "revision_count" in event["changes"]]
     # every increment has its own timeline event, and they read 0→1, 1→2, … with no gap or repeat
     assert revisions == [[n, n + 1] for n in range(processes * rounds)]
+
+
+def test_a_writer_waits_out_a_lock_held_longer_than_the_busy_timeout(cli, db_path):
+    """SQLite's busy timeout alone would fail after 5 s; the retry loop keeps the agent queued."""
+    from bazinga_db.backends.sqlite import BUSY_TIMEOUT_MS
+
+    assert cli("create-session", SESSION, "parallel", "x").code == 0
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a long write transaction of another process
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bazinga_db", "--db", db_path, "log-interaction", SESSION, "qa", "queued"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(BUSY_TIMEOUT_MS / 1000 + 1.5)
+        assert process.poll() is None, process.communicate()  # still waiting, not failed
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert count(db_path, "orchestration_logs") == 1
