@@ -81,7 +81,7 @@ def setup(target: str, groups: list[str]) -> None:
 
 
 def run_checked(command: list[str]) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command[3:])} failed ({completed.returncode}): {completed.stderr}")
     return completed
@@ -99,8 +99,7 @@ def worker_main(options: argparse.Namespace) -> int:
         for group in groups:
             completed = subprocess.run(
                 cli(options.db, "create-task-group", group, SHARED_SESSION, f"Group {group}"),
-                capture_output=True, text=True, timeout=300,
-            )
+                capture_output=True, text=True, timeout=300, check=False)
             journal.write(json.dumps({"id": f"w{options.worker}-create-{group}", "kind": "create_group",
                                       "rc": completed.returncode, "err": completed.stderr[-500:]}) + "\n")
         for number in range(options.ops):
@@ -111,7 +110,7 @@ def worker_main(options: argparse.Namespace) -> int:
             attempts = 2 if operation["key"] and rng.random() < 0.5 else 1
             for attempt in range(attempts):
                 completed = subprocess.run(cli(options.db, *operation["args"]), capture_output=True,
-                                           text=True, timeout=300)
+                                           text=True, timeout=300, check=False)
                 record = {key: operation[key] for key in ("id", "kind", "key")}
                 record.update(group=operation.get("group"), rc=completed.returncode, attempt=attempt,
                               err=completed.stderr[-500:] if completed.returncode else "")
@@ -128,8 +127,7 @@ def reader_main(options: argparse.Namespace) -> int:
     while not stop.exists() or snapshots == 0:
         completed = subprocess.run(
             [sys.executable, "-m", "bazinga_db", "--db", options.db, "--json", "dashboard-snapshot", SHARED_SESSION],
-            capture_output=True, text=True, timeout=300,
-        )
+            capture_output=True, text=True, timeout=300, check=False)
         snapshots += 1
         if completed.returncode != 0:
             failures.append(f"exit {completed.returncode}: {completed.stderr[-300:]}")
@@ -543,7 +541,7 @@ def run_migration_crash(workdir: str, *, fresh: int = 30, adoptions: int = 6, ro
         if state not in ("absent", "unmigrated", "migrated"):
             problems.append(f"fresh file {index}: {state}")
         completed = subprocess.run(cli(path, "log-interaction", "s", "developer", "next"), capture_output=True,
-                                   text=True, timeout=300)
+                                   text=True, timeout=300, check=False)
         if completed.returncode != 0 or classify_file(path) != "migrated":
             problems.append(f"fresh file {index}: next call exited {completed.returncode} "
                             f"({completed.stderr.strip()}), file {classify_file(path)}")
@@ -567,7 +565,7 @@ def run_migration_crash(workdir: str, *, fresh: int = 30, adoptions: int = 6, ro
         if state not in ("unmigrated", "migrated") or count_logs(path) != rows:
             problems.append(f"seed file {index}: {state} with {count_logs(path)} of {rows} logs")
         completed = subprocess.run(cli(path, "log-interaction", "seed_session", "developer", "next"),
-                                   capture_output=True, text=True, timeout=300)
+                                   capture_output=True, text=True, timeout=300, check=False)
         if completed.returncode != 0 or classify_file(path) != "migrated" or count_logs(path) != rows + 1:
             problems.append(f"seed file {index}: next call exited {completed.returncode} "
                             f"({completed.stderr.strip()}), {count_logs(path)} logs")

@@ -31,8 +31,7 @@ ONE_MIB = 1024 * 1024
 def run(db: str, *args: str | bytes, stdin: bytes | None = None) -> tuple[int, str, str]:
     completed = subprocess.run(
         [sys.executable, "-m", "bazinga_db", "--db", db, *args],
-        input=stdin if stdin is not None else b"", capture_output=True, timeout=120,
-    )
+        input=stdin if stdin is not None else b"", capture_output=True, timeout=120, check=False)
     return (completed.returncode, completed.stdout.decode("utf-8", "replace"),
             completed.stderr.decode("utf-8", "replace"))
 
@@ -183,7 +182,7 @@ def test_rejected_with_message_and_nothing_written(
 def test_json_mode_reports_the_error_as_one_document(database: str) -> None:
     before = fingerprint(database)
     exit_code, out, err = run(database, "--json", "update-session-status", SESSION, "paused")
-    assert exit_code == 2
+    assert exit_code == 2 and "error: invalid status 'paused'" in err
     document = json.loads(out)
     assert document["ok"] is False and document["error"]["code"] == "invalid_input"
     assert "allowed values: active, completed, failed" in document["error"]["message"]
@@ -266,11 +265,11 @@ def test_db_that_is_a_directory(tmp_path: Path) -> None:
 def _immutable(path: Path) -> bool:
     """chattr +i: read-only even for root (plain chmod is not, and the tests run as root)."""
     chattr = shutil.which("chattr")
-    return chattr is not None and subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode == 0
+    return chattr is not None and subprocess.run([chattr, "+i", str(path)], capture_output=True, check=False).returncode == 0
 
 
 def _mutable(path: Path) -> None:
-    subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
 
 
 def test_read_only_database_file(database: str) -> None:

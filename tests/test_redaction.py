@@ -26,7 +26,7 @@ JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" + "." + "eyJzdWIiOiIxMjM0NTY3ODkwI
 PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA75\nq8Kx+ZzY\n-----END RSA PRIVATE KEY-----"
 
 PATTERNS = [
-    ("anthropic", f"export ANTHROPIC={ANTHROPIC}", f"export ANTHROPIC=[REDACTED:anthropic_key]"),
+    ("anthropic", f"export ANTHROPIC={ANTHROPIC}", "export ANTHROPIC=[REDACTED:anthropic_key]"),
     ("openai", f"key {OPENAI} used", "key [REDACTED:openai_key] used"),
     ("openai-legacy", f"({OPENAI_LEGACY})", "([REDACTED:openai_key])"),
     ("stripe", f"stripe: {STRIPE}", "stripe: [REDACTED:stripe_key]"),

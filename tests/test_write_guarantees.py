@@ -118,6 +118,6 @@ def test_a_writer_waits_out_a_lock_held_longer_than_the_busy_timeout(cli, db_pat
     finally:
         holder.execute("COMMIT")
         holder.close()
-    out, err = process.communicate(timeout=120)
+    _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert count(db_path, "orchestration_logs") == 1
