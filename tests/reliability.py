@@ -556,7 +556,8 @@ def run_migration_crash(workdir: str, *, fresh: int = 30, adoptions: int = 6, ro
     for index in range(adoptions):
         path = str(work / f"seed{index}.db")
         shutil.copyfile(template, path)
-        code = kill_after(cli(path, "migrate"), rng.uniform(adoption * 0.2, adoption * 0.95))
+        # Killed within 100 ms of opening the file: inside the rebuild of 30,000 rows.
+        code = kill_after(cli(path, "migrate"), rng.uniform(0, 0.1), after_open=path)
         killed += code == -signal.SIGKILL
         inside = uncommitted_wal(path)
         state = classify_file(path)

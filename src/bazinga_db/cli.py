@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return _fail(exc.to_dict(), exc.exit_code, json_mode, out, err)
     except KeyboardInterrupt:
         return _fail({"code": "interrupted", "message": "interrupted"}, 130, json_mode, out, err)
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: run() handles it, this is no bug
     except Exception as exc:  # a bug: still one clear line, never a traceback
         if os.environ.get("BAZINGA_DB_DEBUG"):
             raise
