@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import migration_crash
 import reliability
 
 FULL = os.environ.get("BAZINGA_STRESS") == "full"
@@ -33,7 +34,7 @@ def test_killed_writers_lose_no_acknowledged_write_and_leave_nothing_half_writte
 
 def test_process_killed_while_migrating_leaves_file_unmigrated_or_fully_migrated(tmp_path: Path) -> None:
     fresh, adoptions = (200, 20) if FULL else (12, 3)
-    summary = reliability.run_migration_crash(str(tmp_path), fresh=fresh, adoptions=adoptions, seed=5)
+    summary = migration_crash.run_migration_crash(str(tmp_path), fresh=fresh, adoptions=adoptions, seed=5)
     print(summary)
     assert summary["problems"] == []
     assert summary["killed"] > 0

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import migration_crash
 import reliability
 from conftest import run_cli
 
@@ -82,12 +83,12 @@ def test_doctor_on_schema_versions(cli, db_path, tmp_path):
     assert result.code == 1 and "version 99 is newer than this bazinga-db" in result.out
 
     seed = tmp_path / "seed.db"  # a file of the seed's scripts: not an error, migrated on next write
-    reliability.make_seed_file(str(seed), 10)
+    migration_crash.make_seed_file(str(seed), 10)
     result = run_cli("doctor", "--json", db=str(seed))
     assert result.code == 0
     statuses = {check["check"]: check["status"] for check in result.json()["checks"]}
     assert statuses["schema_version"] == "warning"
-    assert reliability.classify_file(str(seed)) == "unmigrated"  # the doctor did not migrate it
+    assert migration_crash.classify_file(str(seed)) == "unmigrated"  # the doctor did not migrate it
 
 
 def test_backup_copies_and_verifies(cli, db_path, tmp_path):
