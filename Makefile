@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := $(shell find src -name '*.py' -o -name '*.md' -o -name '*.js' -o -name '*.css') pyproject.toml
 
-.PHONY: install demo test lint bench clean skill dashboard screenshot docs
+.PHONY: install demo test stress lint bench clean skill dashboard screenshot docs
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
 # starts fast. It is redone whenever a source file changes.
@@ -38,6 +38,10 @@ screenshot: install
 # Regenerate docs/cli.md and the README's command table from the operation table.
 docs: install
 	$(PY) scripts/gen_docs.py
+
+# The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts).
+stress: install
+	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

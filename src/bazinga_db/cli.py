@@ -76,6 +76,9 @@ def parse(argv: list[str]) -> Invocation:
                     if index >= len(argv):
                         raise UsageError("--db needs a value: a file path or a postgresql:// URL")
                     inline, index = argv[index], index + 1
+                if not inline.strip():
+                    # An empty --db would silently fall back to the default database.
+                    raise UsageError("--db needs a value: a file path or a postgresql:// URL, got ''")
                 invocation.db = inline
             else:
                 if has_value:
@@ -168,7 +171,11 @@ def _read_json_source(param: Param, value: str) -> str:
     from .errors import InvalidInput
 
     if value == "-":
-        return sys.stdin.read()
+        try:
+            # Bytes decoded here, so invalid UTF-8 is a clear error whatever the locale.
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{param.name} read from stdin is not valid UTF-8") from None
     if value.startswith("@"):
         try:
             with open(value[1:], encoding="utf-8") as handle:

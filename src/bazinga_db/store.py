@@ -49,6 +49,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
         metadata_text = v.json_document(metadata, "metadata") if metadata is not None else None
         now = utc_now()
         with self._write() as tx:
+            requirements = self._redact(tx, {"original_requirements": requirements})["original_requirements"]
             existing = decode(tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,)))
             if existing is None:
                 return decode(tx.one(  # type: ignore[return-value]

@@ -147,6 +147,7 @@ class StoreBase:
 
     def _insert(self, tx: Transaction, table: str, values: dict[str, Any]) -> dict[str, Any]:
         """INSERT one row and return it; a repeated idempotency key returns the first row."""
+        values = self._redact(tx, values)
         columns = ", ".join(values)
         marks = ", ".join("?" * len(values))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
@@ -161,3 +162,22 @@ class StoreBase:
             )
             self.notices.append(("idempotent_replay", str(key)))
         return decode(row)  # type: ignore[return-value]
+
+    def _redact(self, tx: Transaction, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with secrets in their text and JSON columns replaced by markers.
+
+        The configuration is read only when something would be redacted, so ordinary
+        writes pay no extra query.
+        """
+        from . import redaction
+
+        enabled = redaction.env_setting()
+        if enabled is False:
+            return values
+        redacted = redaction.redact_values(values)
+        if redacted == values:
+            return values
+        if enabled is None:
+            row = decode(tx.one("SELECT value FROM configuration WHERE key = ?", (redaction.CONFIG_KEY,)))
+            enabled = redaction.config_allows(None if row is None else row["value"])
+        return redacted if enabled else values

@@ -39,6 +39,13 @@ def translate_error(exc: sqlite3.Error, location: str) -> DatabaseError:
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseError(f"{location} is read-only: cannot write ({text})")
     if "unable to open" in lowered:
+        folder = os.path.dirname(os.path.abspath(location))
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            # WAL mode keeps -wal and -shm files beside the database, even for readers.
+            return DatabaseError(
+                f"cannot open database {location}: its folder {folder} is read-only "
+                "(SQLite needs to create the -wal and -shm files there)"
+            )
         return DatabaseError(f"cannot open database {location} ({text})")
     if "disk" in lowered and "full" in lowered:
         return DatabaseError(f"disk full while writing {location}")
@@ -279,19 +286,16 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
 
     connection = backend.connection
     try:
-        # BEGIN and COMMIT run without the authorizer, which denies transaction control.
         connection.execute("BEGIN")
-        connection.set_authorizer(_read_only_authorizer)
         try:
             # Only the caller's statement is checked: our own BEGIN/COMMIT are transaction
-            # actions, which the authorizer would refuse.
+            # control, which the authorizer refuses.
             connection.set_authorizer(_read_only_authorizer)
             try:
                 return connection.execute(sql).fetchall()
             finally:
                 connection.set_authorizer(None)
         finally:
-            connection.set_authorizer(None)
             connection.execute("COMMIT")
     except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
         # Checked first: ProgrammingError is a DatabaseError (several statements, bad SQL API use).

@@ -1,0 +1,253 @@
+"""`bazinga-db doctor` and `bazinga-db backup DEST`: checking and copying a live database.
+
+Both are tool commands (see ``operations.py``): the CLI imports this module only when one
+of them runs. They work on SQLite files; neither creates, migrates nor writes the source.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from typing import Any, TextIO
+
+from .errors import BackendUnavailable, DatabaseError, InvalidInput
+from .paths import resolve_target
+
+# A WAL this large means checkpoints are being starved (a reader that never lets go).
+WAL_WARNING_BYTES = 64 * 1024 * 1024
+# Child tables and the parent key they must point at.
+CHILD_TABLES = (
+    "orchestration_logs", "state_snapshots", "task_groups", "task_group_events",
+    "token_usage", "skill_outputs", "decisions",
+)
+
+
+def _sqlite_path(invocation: Any, command: str) -> str:
+    target = resolve_target(invocation.db)
+    if target.startswith(("postgresql://", "postgres://")):
+        raise BackendUnavailable(
+            f"{command} works on SQLite files; for PostgreSQL use the server's own tools "
+            "(pg_amcheck, pg_dump)"
+        )
+    if os.path.isdir(target):
+        raise DatabaseError(f"--db {target} is a directory, not a database file")
+    if not os.path.exists(target):
+        raise DatabaseError(f"no database at {target}", hint="check --db or $BAZINGA_DB")
+    return target
+
+
+def _connect_existing(path: str) -> sqlite3.Connection:
+    """Open without ever creating the file (mode=rw), with a busy timeout for live files."""
+    from .backends.sqlite import BUSY_TIMEOUT_MS, _quote_path, translate_error
+
+    try:
+        connection = sqlite3.connect(
+            "file:" + _quote_path(os.path.abspath(path)) + "?mode=rw", uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        )
+    except sqlite3.Error as exc:
+        raise translate_error(exc, path) from exc
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+# -- doctor ----------------------------------------------------------------------------
+
+
+def diagnose(path: str) -> dict[str, Any]:
+    """Run every check on the SQLite file at ``path``; never writes to it."""
+    from .backends.sqlite import APPLICATION_ID
+    from .migrations import LATEST_VERSION
+
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, ok: bool, detail: str, *, severity: str = "error") -> None:
+        checks.append({"check": name, "status": "ok" if ok else severity, "detail": detail})
+
+    report: dict[str, Any] = {"database": path, "checks": checks}
+    wal = path + "-wal"
+    wal_bytes = os.path.getsize(wal) if os.path.exists(wal) else 0
+    report["file_bytes"] = os.path.getsize(path)
+    report["wal_bytes"] = wal_bytes
+    connection = _connect_existing(path)
+    try:
+        try:
+            header = connection.execute(
+                "SELECT application_id, user_version FROM pragma_application_id, pragma_user_version"
+            ).fetchone()
+            rows = connection.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            check("integrity", False, f"cannot read the file: {exc}")
+            return _finish(report)
+        problems = [row[0] for row in rows]
+        check("integrity", problems == ["ok"],
+              "ok" if problems == ["ok"] else f"{len(problems)} problem(s): " + "; ".join(problems[:5]))
+
+        version = int(header["user_version"]) if header["application_id"] == APPLICATION_ID else 0
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        report["schema_version"] = version
+        report["latest_schema_version"] = LATEST_VERSION
+        if header["application_id"] != APPLICATION_ID and tables:
+            check("schema_version", False,
+                  "not yet a bazinga-db file (another tool's schema); the next write migrates it",
+                  severity="warning")
+        elif version > LATEST_VERSION:
+            check("schema_version", False,
+                  f"version {version} is newer than this bazinga-db ({LATEST_VERSION}): upgrade before writing")
+        elif version < LATEST_VERSION:
+            check("schema_version", False,
+                  f"version {version}, latest {LATEST_VERSION}: the next write migrates it "
+                  "(or run `bazinga-db migrate`)", severity="warning")
+        else:
+            recorded = None
+            if "_migrations" in tables:
+                recorded = connection.execute("SELECT MAX(id) FROM _migrations").fetchone()[0]
+            check("schema_version", recorded == version,
+                  f"version {version} (latest)" if recorded == version
+                  else f"header says version {version} but _migrations records {recorded}")
+
+        check("wal_size", wal_bytes < WAL_WARNING_BYTES,
+              f"{wal_bytes:,} bytes" + ("" if wal_bytes < WAL_WARNING_BYTES else
+                                        ": a long-running reader may be blocking checkpoints"),
+              severity="warning")
+
+        violations = connection.execute("PRAGMA foreign_key_check").fetchall()
+        check("foreign_keys", not violations,
+              "no violations" if not violations else
+              f"{len(violations)} row(s) point at missing parents, e.g. "
+              + ", ".join(f"{row[0]} rowid {row[1]} → {row[2]}" for row in violations[:5]))
+
+        orphans: dict[str, int] = {}
+        if "sessions" in tables:
+            for table in CHILD_TABLES:
+                if table in tables:
+                    count = connection.execute(
+                        f"SELECT COUNT(*) FROM {table} WHERE session_id NOT IN (SELECT session_id FROM sessions)"
+                    ).fetchone()[0]
+                    if count:
+                        orphans[table] = count
+            if {"task_group_events", "task_groups"} <= tables:
+                count = connection.execute(
+                    "SELECT COUNT(*) FROM task_group_events e WHERE NOT EXISTS ("
+                    "SELECT 1 FROM task_groups g WHERE g.session_id = e.session_id AND g.id = e.group_id)"
+                ).fetchone()[0]
+                if count:
+                    orphans["task_group_events (no task group)"] = count
+        report["orphans"] = orphans
+        check("orphan_rows", not orphans,
+              "none" if not orphans else ", ".join(f"{table}: {count}" for table, count in orphans.items()))
+    finally:
+        connection.close()
+    return _finish(report)
+
+
+def _finish(report: dict[str, Any]) -> dict[str, Any]:
+    report["ok"] = all(item["status"] != "error" for item in report["checks"])
+    return report
+
+
+def run_doctor(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
+    """CLI handler of `bazinga-db doctor`: exit 0 when healthy, 1 when something is wrong."""
+    from .render import dumps
+
+    report = diagnose(_sqlite_path(invocation, "doctor"))
+    if invocation.json:
+        print(dumps(report), file=out)
+    else:
+        symbols = {"ok": "✓", "warning": "!", "error": "✗"}
+        lines = [f"{symbols[item['status']]} {item['check']}: {item['detail']}" for item in report["checks"]]
+        verdict = "healthy" if report["ok"] else "PROBLEMS FOUND"
+        lines.append(f"{'✓' if report['ok'] else '✗'} {report['database']}: {verdict}")
+        print("\n".join(lines), file=out)
+    return 0 if report["ok"] else 1
+
+
+# -- backup ----------------------------------------------------------------------------
+
+
+def backup(source: str, destination: str, *, force: bool = False) -> dict[str, Any]:
+    """Copy the live database at ``source`` to ``destination``; return what was written.
+
+    The copy is one read transaction of SQLite's online backup API, so it is a consistent
+    snapshot even while agents write (in WAL mode they are not blocked). It is written to
+    a temporary file beside ``destination``, checked, and only then renamed into place:
+    an interrupted backup never leaves a half-written file under the destination's name.
+    """
+    destination = os.path.abspath(os.path.expanduser(destination))
+    if os.path.isdir(destination):
+        destination = os.path.join(destination, os.path.basename(source))
+    if os.path.exists(destination):
+        if os.path.samefile(destination, source):
+            raise InvalidInput(f"backup destination {destination} is the database itself")
+        if not force:
+            raise InvalidInput(
+                f"backup destination {destination} already exists; nothing was written",
+                hint="add --force to overwrite it, or choose another file name",
+            )
+    folder = os.path.dirname(destination)
+    if not os.path.isdir(folder):
+        raise InvalidInput(f"backup destination folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=".bazinga-backup-", suffix=".db", dir=folder)
+    os.close(handle)
+    try:
+        source_connection = _connect_existing(source)
+        try:
+            target = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                # pages=-1: the whole file in one step, i.e. one consistent snapshot.
+                source_connection.backup(target, pages=-1)
+                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+                version = target.execute("PRAGMA user_version").fetchone()[0]
+                counts = {
+                    name: target.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+                    for (name,) in target.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                        "ORDER BY name"
+                    ).fetchall()
+                }
+            finally:
+                target.close()
+        finally:
+            source_connection.close()
+        if integrity != "ok":
+            raise DatabaseError(f"the backup copy failed its integrity check ({integrity}); nothing was kept")
+        os.replace(temporary, destination)
+    except sqlite3.Error as exc:
+        from .backends.sqlite import translate_error
+
+        raise translate_error(exc, source) from exc
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return {
+        "source": source,
+        "destination": destination,
+        "bytes": os.path.getsize(destination),
+        "schema_version": version,
+        "integrity": integrity,
+        "rows": counts,
+    }
+
+
+def run_backup(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
+    """CLI handler of `bazinga-db backup DEST [--force]`."""
+    from .render import dumps
+
+    destination = arguments["destination"]
+    if not isinstance(destination, str) or not destination.strip():
+        raise InvalidInput("backup needs a destination file name")
+    try:
+        result = backup(_sqlite_path(invocation, "backup"), destination, force=bool(arguments.get("force")))
+    except OSError as exc:
+        raise DatabaseError(f"cannot write backup {destination}: {exc.strerror}") from None
+    if invocation.json:
+        print(dumps(result), file=out)
+    elif not invocation.quiet:
+        total = sum(result["rows"].values())
+        print(f"✓ Backup written: {result['destination']} ({result['bytes']:,} bytes, {total:,} rows, "
+              f"schema version {result['schema_version']}, integrity ok)", file=out)
+    return 0
+
+
+__all__ = ["backup", "diagnose", "run_backup", "run_doctor"]
