@@ -349,14 +349,14 @@ OPERATIONS += [
     ),
     Operation(
         "doctor", "Check the database: integrity, schema version, WAL size, orphan rows (exit 1 if unhealthy).",
-        [], write=False, example="doctor --json", handler=".maintenance:run_doctor",
+        [], write=False, example="doctor --json", handler=".maintenance:run_doctor", audience="operator",
     ),
     Operation(
         "backup", "Copy the database to DEST while agents keep writing (a consistent, verified snapshot).",
         [_p("destination", "the file to write (refused if it exists, unless --force)", required=True,
             aliases=("dest",)),
          Param("force", "overwrite DEST if it exists", kind="flag")],
-        write=False, example="backup bazinga/backup-2025-01-13.db", handler=".maintenance:run_backup",
+        write=False, example="backup bazinga/backup-2025-01-13.db", handler=".maintenance:run_backup", audience="operator",
     ),
 ]
 
