@@ -8,7 +8,9 @@ the method's keyword names and the JSON field names; the CLI spells them with ``
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 # kinds: "str" (text), "int", "json" (parsed JSON), "flag" (boolean switch)
 
