@@ -266,6 +266,12 @@ OPERATIONS: list[Operation] = [
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
         [], write=True, example="migrate",
     ),
+    Operation(
+        "batch",
+        "Run many commands over one open database: one JSON command per line on stdin "
+        '({"op": NAME, "args": {...}, "id": ...} or {"argv": [...]}), one JSON result per line on stdout.',
+        [], write=True, example="batch < commands.jsonl", handler="bazinga_db.batch:run",
+    ),
 ]
 
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
