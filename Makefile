@@ -23,10 +23,14 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
+# One table of medians and ratios measured side by side (see README "Performance").
+bench: install
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
 lint: install
 	$(PY) -m pip install -q ruff mypy
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache demo-run
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache demo-run benchmarks/.cache
