@@ -357,7 +357,7 @@ def main() -> int:
         tiny = os.path.join(folder, "tiny.db")
         make_tiny(tiny)
         # One write on the large database first, so that neither side pays a first-open cost.
-        for name, args in operation_args("bench_05000").items():
+        for args in operation_args("bench_05000").values():
             run_once(cli("script", large, *args))
         rows: list[Row] = []
         per_process = per_call(rows, tiny, large, rounds)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-
 # Run in a second process: it sees only what the batch process has committed.
 COUNT_ROWS = (
     "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "

@@ -23,6 +23,22 @@ WRITE_DEADLINE_S = 60.0
 APPLICATION_ID = 0x42415A47  # "BAZG"
 
 
+def synchronous_setting() -> str:
+    """FULL unless BAZINGA_DB_SYNCHRONOUS=normal asks for less (README "Performance").
+
+    With WAL, NORMAL skips the fsync of each commit: a commit still survives any process
+    being killed, but the last ones can be lost if the machine loses power or crashes.
+    """
+    value = os.environ.get("BAZINGA_DB_SYNCHRONOUS", "full").strip().lower()
+    if value not in ("full", "normal"):
+        from ..errors import InvalidInput
+
+        raise InvalidInput(
+            f"BAZINGA_DB_SYNCHRONOUS={value!r} is not allowed; use full (the default) or normal"
+        )
+    return value.upper()
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {description[0]: value for description, value in zip(cursor.description, row)}
 
@@ -109,7 +125,7 @@ class SQLiteBackend:
             )
             connection.row_factory = _dict_factory
             # FULL: a commit is on disk before we print success (power loss included).
-            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(f"PRAGMA synchronous={synchronous_setting()}")
             connection.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise translate_error(exc, path) from exc
