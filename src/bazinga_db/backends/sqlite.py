@@ -117,6 +117,7 @@ class SQLiteBackend:
                 except OSError as exc:
                     raise DatabaseError(f"cannot create folder {folder}: {exc.strerror}") from exc
             uri = "file:" + _quote_path(os.path.abspath(path))
+        synchronous = synchronous_setting()  # checked before anything is opened
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (see write()).
             connection = sqlite3.connect(
@@ -125,7 +126,7 @@ class SQLiteBackend:
             )
             connection.row_factory = _dict_factory
             # FULL: a commit is on disk before we print success (power loss included).
-            connection.execute(f"PRAGMA synchronous={synchronous_setting()}")
+            connection.execute(f"PRAGMA synchronous={synchronous}")
             connection.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise translate_error(exc, path) from exc
