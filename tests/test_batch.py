@@ -147,3 +147,31 @@ def test_argv_options_and_aliases(cli: Any) -> None:
 def test_argument_mistakes_name_the_problem(cli: Any, request_line: dict[str, Any], expected: str) -> None:
     got = answers(cli("batch", input=lines(request_line)))
     assert got[0]["ok"] is False and expected in got[0]["error"]["message"]
+
+
+def test_a_reader_that_goes_away_ends_the_batch_quietly(db_path: str) -> None:
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "bazinga_db", "--db", db_path, "batch"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert batch.stdin is not None and batch.stdout is not None and batch.stderr is not None
+    request = json.dumps({"op": "log-interaction", "args": {"session_id": "s1", "agent_type": "pm", "content": "x"}})
+    batch.stdin.write(request + "\n")
+    batch.stdin.flush()
+    assert json.loads(batch.stdout.readline())["ok"] is True
+    batch.stdout.close()  # like `| head -1`
+    try:
+        for _ in range(20):
+            batch.stdin.write(request + "\n")
+            batch.stdin.flush()
+    except BrokenPipeError:
+        pass  # the batch process already stopped reading
+    finally:
+        try:
+            batch.stdin.close()
+        except BrokenPipeError:
+            pass
+    assert batch.wait(timeout=60) == 0
+    errors = batch.stderr.read()
+    batch.stderr.close()
+    assert "internal error" not in errors and "Traceback" not in errors

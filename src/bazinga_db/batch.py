@@ -48,6 +48,12 @@ def run(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: Tex
     db = BazingaDB(invocation.db)
     try:
         serve(db, source, out)
+    except BrokenPipeError:
+        # The reader of our answers went away (e.g. `| head`): stop reading. Every write
+        # up to here is committed; later output goes nowhere instead of failing again.
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # stdin itself failed; every answered line was committed
         print(f"error: cannot read the batch input: {exc.strerror or exc}", file=err)
         return 1
