@@ -133,3 +133,14 @@ def test_installed_package_is_compiled() -> None:
         if not os.path.exists(importlib.util.cache_from_source(str(path)))
     ]
     assert not missing, f"no compiled .pyc for: {missing}"
+
+
+def test_the_console_script_is_as_lean_as_python_m(baseline: set[str], db_path: str) -> None:
+    """The `bazinga-db` launcher pip writes must not pull in importlib.metadata or re."""
+    script = Path(sys.executable).parent / "bazinga-db"
+    if not script.exists():
+        pytest.skip("no bazinga-db console script beside this interpreter")
+    names = imported_modules(str(script), "--db", db_path, "log-interaction", "s1", "pm", "planned")
+    extra = names - baseline - ours(names)
+    assert extra <= {"__future__"}, f"the console script imports {sorted(extra)}"
+    assert "importlib.metadata" not in names
