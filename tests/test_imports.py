@@ -128,11 +128,22 @@ def test_installed_package_is_compiled() -> None:
     source = Path(bazinga_db.__file__ or "")
     if "site-packages" not in source.parts:
         pytest.skip("bazinga_db is not imported from a regular install")
-    missing = [
-        str(path) for path in source.parent.rglob("*.py")
-        if not os.path.exists(importlib.util.cache_from_source(str(path)))
-    ]
-    assert not missing, f"no compiled .pyc for: {missing}"
+    stale = [str(path) for path in source.parent.rglob("*.py") if not compiled_and_current(path)]
+    assert not stale, f"no current .pyc for: {stale}"
+
+
+def compiled_and_current(source: Path) -> bool:
+    """A .pyc exists and matches its source, so the import machinery will use it."""
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if not cached.exists():
+        return False
+    header = cached.read_bytes()[:16]
+    if int.from_bytes(header[4:8], "little") != 0:
+        return True  # hash-based .pyc: checked against the source by hash, not time
+    stat = source.stat()
+    recorded_mtime = int.from_bytes(header[8:12], "little")
+    recorded_size = int.from_bytes(header[12:16], "little")
+    return recorded_mtime == int(stat.st_mtime) & 0xFFFFFFFF and recorded_size == stat.st_size & 0xFFFFFFFF
 
 
 def test_the_console_script_is_as_lean_as_python_m(baseline: set[str], db_path: str) -> None:
