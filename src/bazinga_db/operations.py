@@ -268,9 +268,9 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         "batch",
-        "Run many commands over one open database: one JSON command per line on stdin "
-        '({"op": NAME, "args": {...}, "id": ...} or {"argv": [...]}), one JSON result per line on stdout.',
-        [], write=True, example="batch < commands.jsonl", handler="bazinga_db.batch:run",
+        "Run many commands over one open database: a JSON command per line in, a JSON answer per line out.",
+        [], write=True, handler="bazinga_db.batch:run",
+        example="""batch <<< '{"op": "get-session", "args": {"session_id": "sess_abc123"}, "id": 1}'""",
     ),
 ]
 
