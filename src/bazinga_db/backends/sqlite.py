@@ -125,7 +125,8 @@ class SQLiteBackend:
                 check_same_thread=False,
             )
             connection.row_factory = _dict_factory
-            # FULL: a commit is on disk before we print success (power loss included).
+            # FULL (the default): a commit is on disk before we print success, power loss
+            # included. NORMAL only when asked for (see synchronous_setting).
             connection.execute(f"PRAGMA synchronous={synchronous}")
             connection.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
