@@ -43,10 +43,14 @@ docs: install
 stress: install
 	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py
 
+# One table of medians and ratios measured side by side (see README "Performance").
+bench: install
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
 lint: install
 	$(PY) -m pip install -q ruff mypy
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache demo-run
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache demo-run benchmarks/.cache

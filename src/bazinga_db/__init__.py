@@ -16,9 +16,23 @@ from .errors import (
     TaskGroupNotFound,
     UsageError,
 )
-from .store import BazingaDB
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .store import BazingaDB
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # `python -m bazinga_db --help` and tool commands need no store: it is imported on
+    # first use of ``bazinga_db.BazingaDB`` (``from bazinga_db import BazingaDB`` works).
+    if name == "BazingaDB":
+        from .store import BazingaDB
+
+        return BazingaDB
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AmbiguousTaskGroup",

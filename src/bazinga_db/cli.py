@@ -10,17 +10,22 @@ arguments also as flags. No SQL here; no traceback ever reaches the user.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from typing import Any, TextIO
 
 from . import operations
 from .errors import BazingaError, UsageError
 from .operations import Operation, Param
 
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
 PROGRAM = "bazinga-db"
 GLOBAL_OPTIONS = ("db", "json", "quiet", "help", "version")
-_OPTION = re.compile(r"^--?[A-Za-z][A-Za-z0-9_-]*(=.*)?$", re.DOTALL)
+# What an option looks like: --?[A-Za-z][A-Za-z0-9_-]*(=anything)?. Checked without `re`,
+# whose import alone costs more than an SQLite write (see README "Performance").
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NAME_CHARACTERS = _LETTERS | frozenset("0123456789_-")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -47,6 +52,14 @@ def _suggest(word: str, options: list[str]) -> str | None:
     return f"did you mean {close[0]}?" if close else None
 
 
+def _is_option(token: str) -> bool:
+    if not token.startswith("-"):
+        return False
+    name = token[2:] if token.startswith("--") else token[1:]
+    name = name.partition("=")[0]
+    return name[:1] in _LETTERS and _NAME_CHARACTERS.issuperset(name)
+
+
 def parse(argv: list[str]) -> Invocation:
     invocation = Invocation()
     positionals: list[str] = []
@@ -59,7 +72,7 @@ def parse(argv: list[str]) -> Invocation:
         if not only_positionals and token == "--":
             only_positionals = True
             continue
-        if only_positionals or not _OPTION.match(token):
+        if only_positionals or not _is_option(token):
             if invocation.operation is None:
                 if token == "help":
                     invocation.help = True
@@ -153,8 +166,10 @@ def _bind(operation: Operation, positionals: list[str], named: dict[str, Any]) -
 
 def _convert(param: Param, value: Any) -> Any:
     if param.kind == "int" and isinstance(value, str):
+        from .validation import is_whole_number
+
         text = value.strip()
-        if not re.fullmatch(r"[+-]?\d+", text):
+        if not is_whole_number(text):
             from .errors import InvalidInput
 
             raise InvalidInput(f"{param.name} must be a whole number, got {value!r}")

@@ -9,11 +9,13 @@ any number of processes starting together apply each migration exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from . import schema
 from .errors import SchemaTooNew
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 TIMESTAMP_COLUMNS = ("timestamp", "start_time", "end_time", "created_at", "updated_at")
 

@@ -8,7 +8,9 @@ the method's keyword names and the JSON field names; the CLI spells them with ``
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 # kinds: "str" (text), "int", "json" (parsed JSON), "flag" (boolean switch)
 
@@ -357,6 +359,12 @@ OPERATIONS += [
             aliases=("dest",)),
          Param("force", "overwrite DEST if it exists", kind="flag")],
         write=False, example="backup bazinga/backup-2025-01-13.db", handler=".maintenance:run_backup", audience="operator",
+    ),
+    Operation(
+        "batch",
+        "Run many commands over one open database: a JSON command per line in, a JSON answer per line out.",
+        [], write=True, handler="bazinga_db.batch:run",
+        example="""batch <<< '{"op": "get-session", "args": {"session_id": "sess_abc123"}, "id": 1}'""",
     ),
 ]
 

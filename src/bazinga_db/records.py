@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import costs
 from . import validation as v
 from .errors import InvalidInput
 from .store_base import StoreBase, decode, utc_now, where_group
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Records(StoreBase):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 AGENT_LABELS = {"pm": "PM", "qa": "QA", "tech_lead": "tech lead"}
 
 
 def dumps(value: Any) -> str:
+    import json  # imported where used: a ✓ confirmation never needs it (start-up time)
+
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import validation as v
 from .store_base import StoreBase, decode, utc_now
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 SUMMARY_KEYS = ("agent_type", "agent_id", "model", "group_id")
 SUMMARY_ALIASES = {"agent": "agent_type", "group": "group_id"}

@@ -10,17 +10,19 @@ import in ``export_import.py``.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from . import validation as v
-from .backends import Transaction
 from .errors import AmbiguousTaskGroup, Conflict, InvalidInput, SessionNotFound, TaskGroupNotFound
 from .export_import import Transfer
 from .lifecycle import Lifecycle
 from .records import Records
 from .reports import Reports
 from .store_base import decode, utc_now, where_group
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .backends import Transaction
 
 
 class BazingaDB(Records, Reports, Lifecycle, Transfer):
@@ -334,6 +336,8 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
     def _record_group_event(
         self, tx: Transaction, session_id: str, group_id: str, now: str, changes: dict[str, Any]
     ) -> None:
+        import json  # imported where used: most calls never need it (start-up time)
+
         tx.execute(
             "INSERT INTO task_group_events (session_id, group_id, timestamp, changes) VALUES (?, ?, ?, ?)",
             (session_id, group_id, now, json.dumps(changes, ensure_ascii=False, separators=(",", ":"))),

@@ -5,17 +5,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from .backends import Backend, Transaction, open_backend
-from .errors import DatabaseError, SessionNotFound, SchemaTooNew
+from .backends import open_backend
+from .errors import DatabaseError, SchemaTooNew, SessionNotFound
 from .paths import resolve_target
 from .schema import JSON_COLUMNS
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from typing import Any
+
+    from .backends import Backend, Transaction
 
 
 def utc_now() -> str:
@@ -30,6 +33,8 @@ def decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     for key in JSON_COLUMNS.intersection(row):
         if isinstance(row[key], str):
+            import json  # here, not at the top: a log write never needs it (start-up time)
+
             try:
                 row[key] = json.loads(row[key])
             except ValueError:
@@ -107,21 +112,17 @@ class StoreBase:
         if for_write and self._too_new is not None:
             raise self._too_new
 
-    @contextmanager
-    def _write(self) -> Iterator[Transaction]:
+    def _write(self) -> AbstractContextManager[Transaction]:
         self.notices = []
         if self.read_only:
             raise DatabaseError(f"database {self.location} was opened read-only")
         self._ensure_schema(for_write=True)
-        with self._backend.write() as tx:
-            yield tx
+        return self._backend.write()
 
-    @contextmanager
-    def _read(self) -> Iterator[Transaction]:
+    def _read(self) -> AbstractContextManager[Transaction]:
         self.notices = []
         self._ensure_schema(for_write=False)
-        with self._backend.read() as tx:
-            yield tx
+        return self._backend.read()
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -7,36 +7,20 @@ needs another style translates it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
+    from .base import Backend as Backend
+    from .base import Transaction as Transaction
 
 
-class Transaction(Protocol):
-    dialect: str
+def __getattr__(name: str) -> object:
+    # ``from bazinga_db.backends import Transaction`` keeps working at run time, but only
+    # code that asks for the Protocols pays for importing ``typing``.
+    if name in ("Backend", "Transaction"):
+        from . import base
 
-    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any: ...
-
-    def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None: ...
-
-    def all(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]: ...
-
-    def rowcount(self) -> int: ...
-
-
-class Backend(Protocol):
-    dialect: str
-    location: str
-    created: bool
-
-    def read(self) -> AbstractContextManager[Transaction]: ...
-
-    def write(self) -> AbstractContextManager[Transaction]: ...
-
-    def schema_version(self) -> int: ...
-
-    def close(self) -> None: ...
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_postgres_url(target: str) -> bool:

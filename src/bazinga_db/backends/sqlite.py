@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import random
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 from ..errors import DatabaseBusy, DatabaseError
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 # SQLite's own busy handler waits this long for the write lock on each attempt ...
 BUSY_TIMEOUT_MS = 5_000
@@ -21,6 +21,22 @@ WRITE_DEADLINE_S = 60.0
 # Identifies a bazinga-db file (PRAGMA application_id), so that another tool's
 # user_version is never mistaken for our schema version.
 APPLICATION_ID = 0x42415A47  # "BAZG"
+
+
+def synchronous_setting() -> str:
+    """FULL unless BAZINGA_DB_SYNCHRONOUS=normal asks for less (README "Performance").
+
+    With WAL, NORMAL skips the fsync of each commit: a commit still survives any process
+    being killed, but the last ones can be lost if the machine loses power or crashes.
+    """
+    value = os.environ.get("BAZINGA_DB_SYNCHRONOUS", "full").strip().lower()
+    if value not in ("full", "normal"):
+        from ..errors import InvalidInput
+
+        raise InvalidInput(
+            f"BAZINGA_DB_SYNCHRONOUS={value!r} is not allowed; use full (the default) or normal"
+        )
+    return value.upper()
 
 
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -108,6 +124,7 @@ class SQLiteBackend:
                 except OSError as exc:
                     raise DatabaseError(f"cannot create folder {folder}: {exc.strerror}") from exc
             uri = "file:" + _quote_path(os.path.abspath(path))
+        synchronous = synchronous_setting()  # checked before anything is opened
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (see write()).
             connection = sqlite3.connect(
@@ -115,8 +132,9 @@ class SQLiteBackend:
                 check_same_thread=False,
             )
             connection.row_factory = _dict_factory
-            # FULL: a commit is on disk before we print success (power loss included).
-            connection.execute("PRAGMA synchronous=FULL")
+            # FULL (the default): a commit is on disk before we print success, power loss
+            # included. NORMAL only when asked for (see synchronous_setting).
+            connection.execute(f"PRAGMA synchronous={synchronous}")
             connection.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise translate_error(exc, path) from exc
@@ -152,42 +170,20 @@ class SQLiteBackend:
 
     # -- transactions -------------------------------------------------------------------
 
-    @contextmanager
-    def read(self) -> Iterator[SQLiteTransaction]:
-        """One consistent snapshot: every query inside sees the same committed state."""
-        connection = self.connection
-        try:
-            connection.execute("BEGIN")
-            try:
-                yield SQLiteTransaction(connection)
-            finally:
-                connection.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise translate_error(exc, self.location) from exc
+    # The transactions are small classes rather than @contextmanager generators: the
+    # CLI then starts without importing contextlib (see README "Performance").
 
-    @contextmanager
-    def write(self) -> Iterator[SQLiteTransaction]:
+    def read(self) -> _ReadTransaction:
+        """One consistent snapshot: every query inside sees the same committed state."""
+        return _ReadTransaction(self)
+
+    def write(self) -> _WriteTransaction:
         """BEGIN IMMEDIATE (retried while another writer holds the lock), body, COMMIT.
 
         Once BEGIN IMMEDIATE succeeds we hold the write lock, so the body and COMMIT
         cannot meet "database is locked"; retrying the BEGIN is the whole retry.
         """
-        connection = self.connection
-        self._begin_immediate(connection)
-        try:
-            yield SQLiteTransaction(connection)
-        except BaseException as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise translate_error(exc, self.location) from exc
-            raise
-        try:
-            connection.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise translate_error(exc, self.location) from exc
+        return _WriteTransaction(self)
 
     def _begin_immediate(self, connection: sqlite3.Connection) -> None:
         deadline = time.monotonic() + WRITE_DEADLINE_S
@@ -206,28 +202,22 @@ class SQLiteBackend:
                         f"({attempt} attempts); nothing was written",
                         hint="another process holds a long write transaction",
                     ) from exc
+                import random  # only a contended write pays for it
+
                 time.sleep(random.uniform(0.005, 0.05) * min(attempt, 10))
             except sqlite3.Error as exc:
                 raise translate_error(exc, self.location) from exc
 
     # -- migrations ---------------------------------------------------------------------
 
-    @contextmanager
-    def migration(self) -> Iterator[SQLiteTransaction]:
+    def migration(self) -> _MigrationTransaction:
         """A write transaction with foreign-key enforcement off, in WAL mode.
 
-        Both pragmas are no-ops inside a transaction, hence set here, before BEGIN.
+        Both pragmas are no-ops inside a transaction, hence set before BEGIN.
         Enforcement is off so that rebuilding an adopted ``sessions`` table does not
         cascade-delete its children.
         """
-        connection = self.connection
-        self._enable_wal(connection)
-        connection.execute("PRAGMA foreign_keys=OFF")
-        try:
-            with self.write() as tx:
-                yield tx
-        finally:
-            connection.execute("PRAGMA foreign_keys=ON")
+        return _MigrationTransaction(self)
 
     def _enable_wal(self, connection: sqlite3.Connection) -> None:
         # WAL lets readers (dashboard, snapshots) run while agents write. The mode is
@@ -242,6 +232,8 @@ class SQLiteBackend:
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise translate_error(exc, self.location) from exc
+                import random
+
                 time.sleep(random.uniform(0.005, 0.05))
 
     def read_only_query(self, sql: str) -> list[dict[str, Any]]:
@@ -250,6 +242,71 @@ class SQLiteBackend:
     def record_version(self, tx: SQLiteTransaction, version: int) -> None:
         tx.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         tx.execute(f"PRAGMA user_version = {int(version)}")
+
+
+class _ReadTransaction:
+    def __init__(self, backend: SQLiteBackend) -> None:
+        self.backend = backend
+
+    def __enter__(self) -> SQLiteTransaction:
+        connection = self.backend.connection
+        try:
+            connection.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.backend.location) from exc
+        return SQLiteTransaction(connection)
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
+        try:
+            self.backend.connection.execute("COMMIT")
+        except sqlite3.Error as commit_error:
+            if exc is None:
+                raise translate_error(commit_error, self.backend.location) from commit_error
+        if isinstance(exc, sqlite3.Error):
+            raise translate_error(exc, self.backend.location) from exc
+
+
+class _WriteTransaction:
+    def __init__(self, backend: SQLiteBackend) -> None:
+        self.backend = backend
+
+    def __enter__(self) -> SQLiteTransaction:
+        connection = self.backend.connection
+        self.backend._begin_immediate(connection)
+        return SQLiteTransaction(connection)
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
+        connection = self.backend.connection
+        if exc is not None:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise translate_error(exc, self.backend.location) from exc
+            return  # the body's exception propagates unchanged
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as commit_error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise translate_error(commit_error, self.backend.location) from commit_error
+
+
+class _MigrationTransaction(_WriteTransaction):
+    def __enter__(self) -> SQLiteTransaction:
+        connection = self.backend.connection
+        self.backend._enable_wal(connection)
+        connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            return super().__enter__()
+        except BaseException:
+            connection.execute("PRAGMA foreign_keys=ON")
+            raise
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
+        try:
+            super().__exit__(exc_type, exc, traceback)
+        finally:
+            self.backend.connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _quote_path(path: str) -> str:
