@@ -39,7 +39,7 @@ def run_cli(*args: str, db: str | None = None, input: str | None = None, cwd: st
     command += list(args)
     full_env = {**os.environ, **(env or {})}
     completed = subprocess.run(
-        command, input=input, capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120
+        command, input=input, capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120, check=False
     )
     return Result(completed)
 

@@ -21,12 +21,13 @@ configuration key that exists with other content is kept as it is and counted as
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections import Counter
-from collections.abc import Iterable
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # part of BazingaDB, imported by every call: keep typing out of it
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TextIO
 
 from . import validation as v
 from .errors import InvalidInput
@@ -51,6 +52,8 @@ ORDER_BY = {
 
 
 def _line(value: Any) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -182,6 +185,8 @@ class Transfer(StoreBase):
         content = [column for column in _column_union(items) if column != "id"]
         plan: list[tuple[int, dict[str, Any], bool]] = []
         for session_id, rows in sessions.items():
+            from collections import Counter
+
             existing = Counter(
                 tuple(row[column] for column in content)
                 for row in tx.all(f"SELECT {', '.join(content)} FROM {table} WHERE session_id = ?", (session_id,))
@@ -244,7 +249,7 @@ def _parse(lines: list[str], source: str) -> tuple[dict[str, Any], dict[str, lis
     documents = []
     for number, text in numbered:
         try:
-            documents.append((number, json.loads(text)))
+            documents.append((number, _loads(text)))
         except ValueError as exc:
             raise InvalidInput(f"{source} line {number} is not JSON ({exc}); expected a bazinga-db export") from None
     header = documents[0][1]
@@ -361,3 +366,9 @@ def import_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err:
     elif not invocation.quiet:
         print(render.import_summary(report), file=out)
     return 0
+
+
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)

@@ -5,16 +5,19 @@ comparison, and retention (prune, vacuum). Export and import are in ``export_imp
 from __future__ import annotations
 
 import os
-import re
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any
 
-from . import costs, jsondiff, search
 from . import validation as v
 from .errors import BackendUnavailable, DatabaseError, InvalidInput, NotFound
 from .reports import _token_summary
 from .store_base import StoreBase, decode, utc_now, where_group
+
+# This mixin is part of BazingaDB, so it is imported by every call: the modules only its
+# commands need (re, datetime, search, costs, jsondiff) are imported inside them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
 
 # Tables holding rows of a session, all deleted with it (ON DELETE CASCADE).
 SESSION_TABLES = (
@@ -22,7 +25,7 @@ SESSION_TABLES = (
     "token_usage", "skill_outputs", "decisions",
 )
 FINISHED_STATUSES = ("completed", "failed")
-_DURATION = re.compile(r"^\s*(\d+)\s*([wdhm])\s*$", re.IGNORECASE)
+_DURATION = r"^\s*(\d+)\s*([wdhm])\s*$"
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 SEARCH_LIMIT = 20
 
@@ -58,6 +61,8 @@ class Lifecycle(StoreBase):
         group_id: str | None = None,
     ) -> dict[str, Any]:
         """What changed between two saved states (default: the one before the newest, and the newest)."""
+        from . import jsondiff
+
         session_id = v.identifier(session_id, "session_id")
         state_type = v.name(state_type, "state_type")
         group_id = v.optional_identifier(group_id, "group_id")
@@ -142,6 +147,8 @@ class Lifecycle(StoreBase):
         session_id = v.optional_identifier(session_id, "session_id")
         agent_type = None if agent_type is None else v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES)
         limit = v.integer(limit, "limit", minimum=1, maximum=v.MAX_LIMIT)
+        from . import search
+
         with self._read() as tx:
             if session_id is not None:
                 self._require_session(tx, session_id)
@@ -151,6 +158,8 @@ class Lifecycle(StoreBase):
 
     def prices(self) -> dict[str, Any]:
         """The price table in effect: the defaults with `set-config prices` laid over them."""
+        from . import costs
+
         with self._read() as tx:
             row = decode(tx.one("SELECT value FROM configuration WHERE key = ?", (costs.PRICES_KEY,)))
             table = costs.price_table(tx)
@@ -271,6 +280,7 @@ class Lifecycle(StoreBase):
             )
         import sqlite3
 
+        from . import search
         from .backends.sqlite import translate_error
 
         with self._write() as tx:  # also brings the schema up to date first
@@ -296,7 +306,10 @@ def parse_cutoff(older_than: Any) -> str:
     """``30d``, ``12h``, ``45m``, ``2w`` before now, or an ISO-8601 date/time, as a stored timestamp."""
     if not isinstance(older_than, str) or not older_than.strip():
         raise InvalidInput("--older-than must be given: a duration such as 30d, 12h or 45m, or a date such as 2025-01-31")
-    match = _DURATION.match(older_than)
+    import re
+    from datetime import datetime, timedelta, timezone
+
+    match = re.match(_DURATION, older_than, re.IGNORECASE)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
         moment = datetime.now(timezone.utc) - timedelta(**{_UNITS[unit]: amount})
@@ -313,6 +326,8 @@ def parse_cutoff(older_than: Any) -> str:
 def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
+    from datetime import datetime, timezone
+
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
     except ValueError:

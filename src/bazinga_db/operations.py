@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class Param:
-    __slots__ = ("name", "kind", "positional", "required", "help", "aliases", "metavar")
+    __slots__ = ("aliases", "help", "kind", "metavar", "name", "positional", "required")
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class Operation:
     ``handler(arguments, invocation, stdout, stderr)`` and returns the exit code.
     """
 
-    __slots__ = ("name", "summary", "params", "write", "example", "handler", "audience")
+    __slots__ = ("audience", "example", "handler", "name", "params", "summary", "write")
 
     def __init__(
         self,

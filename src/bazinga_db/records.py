@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import costs
 from . import validation as v
 from .errors import InvalidInput
 from .store_base import StoreBase, decode, utc_now, where_group
@@ -52,8 +51,11 @@ class Records(StoreBase):
         }
         with self._write() as tx:
             self._ensure_session(tx, values["session_id"])
-            # Priced at write time, so a later change of the price table keeps past costs.
-            values["cost_usd"] = costs.cost_of_record(tx, values)
+            if values["model"] is not None:
+                from . import costs
+
+                # Priced at write time, so a later change of the price table keeps past costs.
+                values["cost_usd"] = costs.cost_of_record(tx, values)
             return self._insert(tx, "token_usage", values)
 
     # -- skill outputs ------------------------------------------------------------------
@@ -68,7 +70,7 @@ class Records(StoreBase):
         iteration: int | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        values = {
+        values: dict[str, Any] = {
             "session_id": v.identifier(session_id, "session_id"),
             "timestamp": utc_now(),
             "skill_name": v.name(skill_name, "skill_name"),
@@ -100,7 +102,9 @@ class Records(StoreBase):
 
     def set_config(self, key: str, value: Any) -> dict[str, Any]:
         key = v.identifier(key, "key")
-        if key == costs.PRICES_KEY:
+        if key == "prices":
+            from . import costs
+
             costs.validate_prices(value)
         text = v.json_document(value, "value")
         with self._write() as tx:
@@ -128,7 +132,7 @@ class Records(StoreBase):
         iteration: int | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        values = {
+        values: dict[str, Any] = {
             "session_id": v.identifier(session_id, "session_id"),
             "timestamp": utc_now(),
             "iteration": v.optional_integer(iteration, "iteration"),

@@ -17,10 +17,11 @@ not pay for them, and only the standard library is imported.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-from typing import Any
+
+TYPE_CHECKING = False  # `typing`, `re` and `json` cost milliseconds: loaded only when needed
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_VARIABLE = "BAZINGA_REDACT_SECRETS"
 CONFIG_KEY = "redact_secrets"
@@ -61,19 +62,34 @@ _SECRET_KEY_WORDS = (
 _ASSIGNMENT_LITERALS = ("pass", "secret", "key", "token", "bearer", "credential", "connection_string", "dsn")
 # A value that is a placeholder or a type, not a secret: ${TOKEN}, $PASSWORD, <password>,
 # ***, null, and the `str` of `password: str` in code.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = (
     r"^(?:\$\{?\w+\}?|<.*|\*+|null|none|true|false|\[REDACTED:\w+\].*|"
-    r"(?:str|int|bytes|bool|float|string|any|optional|list|dict)\b[\w\[\]]*[),:]*)$",
-    re.IGNORECASE,
+    r"(?:str|int|bytes|bool|float|string|any|optional|list|dict)\b[\w\[\]]*[),:]*)$"
+)
+# Every pattern above needs one of these substrings to match; text holding none of them
+# is stored without compiling a single regular expression.
+_CASED_TRIGGERS = tuple(literal for _, literals, _ in _TOKEN_PATTERNS for literal in literals) + (
+    "://", "Bearer", "Basic", "Token",
 )
 
 _compiled: dict[str, Any] | None = None
 
 
+def might_hold_secret(text: str) -> bool:
+    """False when ``text`` cannot match any pattern (plain substring tests, no regex)."""
+    if any(trigger in text for trigger in _CASED_TRIGGERS):
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _ASSIGNMENT_LITERALS)
+
+
 def _patterns() -> dict[str, Any]:
     global _compiled
     if _compiled is None:
+        import re
+
         _compiled = {
+            "placeholder": re.compile(_PLACEHOLDER, re.IGNORECASE),
             "tokens": [(kind, literals, re.compile(pattern, re.DOTALL)) for kind, literals, pattern in _TOKEN_PATTERNS],
             # user:password@ inside a URL (postgresql://, mysql://, redis://, https:// …)
             "url_password": re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\[]+):([^\s@/]+)@"),
@@ -111,7 +127,7 @@ def _redact_assignments(text: str) -> str:
             continue
         quoted = value.group("quote") is not None
         name = "quoted" if quoted else "value"
-        if _PLACEHOLDER.match(value.group(name)):
+        if patterns["placeholder"].match(value.group(name)):
             continue
         pieces += [text[done:value.start(name)], _marker(_key_kind(key))]
         done = value.end(name)
@@ -180,11 +196,13 @@ def _is_secret_value(value: Any) -> bool:
         return False
     if isinstance(value, (int, float)):
         return True
-    return isinstance(value, str) and value != "" and not _PLACEHOLDER.match(value)
+    return isinstance(value, str) and value != "" and not _patterns()["placeholder"].match(value)
 
 
 def redact_json_text(document: str) -> str:
     """Redact a stored JSON document (text in, text out, in the store's compact form)."""
+    import json
+
     try:
         value = json.loads(document)
     except ValueError:
@@ -197,6 +215,9 @@ def redact_json_text(document: str) -> str:
 
 def redact_values(values: dict[str, Any]) -> dict[str, Any]:
     """A copy of a row's values with its text and JSON columns redacted."""
+    columns = [column for column in TEXT_COLUMNS + JSON_COLUMNS if isinstance(values.get(column), str)]
+    if not any(might_hold_secret(values[column]) for column in columns):
+        return values
     result = dict(values)
     for column in TEXT_COLUMNS:
         if isinstance(result.get(column), str):

@@ -116,6 +116,8 @@ def _size(count: int) -> str:
 
 
 def _value(value: Any, width: int = 100) -> str:
+    import json
+
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 
 class Column:
-    __slots__ = ("name", "type", "not_null", "default", "references")
+    __slots__ = ("default", "name", "not_null", "references", "type")
 
     def __init__(
         self,
@@ -32,7 +32,7 @@ class Column:
 
 
 class Index:
-    __slots__ = ("name", "columns", "unique")
+    __slots__ = ("columns", "name", "unique")
 
     def __init__(self, name: str, columns: tuple[str, ...], unique: bool = False) -> None:
         self.name = name
@@ -41,7 +41,7 @@ class Index:
 
 
 class Table:
-    __slots__ = ("name", "columns", "primary_key", "indexes")
+    __slots__ = ("columns", "indexes", "name", "primary_key")
 
     def __init__(
         self,

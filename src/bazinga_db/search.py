@@ -13,25 +13,28 @@ There is no OR, NOT or column filter. Case and accents are ignored.
 
 from __future__ import annotations
 
-import re
-from typing import Any
+TYPE_CHECKING = False  # migrations import this module on every new database: keep it light
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import BackendUnavailable, InvalidInput
 
 FTS_TABLE = "_logs_fts"
 HIGHLIGHT = ("**", "**")
-_CHUNK = re.compile(r'"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"[^\W_]+")
+_CHUNK = r'"([^"]*)"?|(\S+)'
+_WORD = r"[^\W_]+"
 
 
 def parse_query(query: str) -> list[tuple[str, bool]]:
     """The query as (phrase text, is_prefix) items; items without a word are dropped."""
     items = []
-    for match in _CHUNK.finditer(query):
+    import re
+
+    for match in re.finditer(_CHUNK, query):
         quoted, bare = match.group(1), match.group(2)
         text = quoted if quoted is not None else bare.replace('"', " ")
         prefix = quoted is None and text.endswith("*")
-        words = _WORD.findall(text)
+        words = re.findall(_WORD, text)
         if words:
             items.append((" ".join(words), prefix))
     return items

@@ -120,7 +120,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
         log_type: str = "interaction",
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        values = {
+        values: dict[str, Any] = {
             "session_id": v.identifier(session_id, "session_id"),
             "timestamp": utc_now(),
             "iteration": v.optional_integer(iteration, "iteration"),
@@ -197,7 +197,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
         group_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        values = {
+        values: dict[str, Any] = {
             "session_id": v.identifier(session_id, "session_id"),
             "timestamp": utc_now(),
             "state_type": v.name(state_type, "state_type"),

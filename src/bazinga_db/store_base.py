@@ -16,15 +16,17 @@ from .schema import JSON_COLUMNS
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
-    from typing import Any
+    from typing import Any, TypeVar
 
     from .backends import Backend, Transaction
+
+    _Store = TypeVar("_Store", bound="StoreBase")
 
 
 def utc_now() -> str:
     """UTC ISO-8601 with milliseconds, e.g. 2025-11-13T14:35:30.123Z."""
     now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
 
 
 def decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -70,7 +72,7 @@ class StoreBase:
     def close(self) -> None:
         self._backend.close()
 
-    def __enter__(self) -> BazingaDB:
+    def __enter__(self: _Store) -> _Store:  # noqa: PYI019 (typing.Self needs Python 3.11)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -332,9 +332,12 @@ _INTROSPECTION_PRAGMAS = {
 def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
     if action in _READ_ACTIONS:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 and arg1.lower() in _READ_PRAGMAS:
-        if arg2 is None or arg1.lower() in _INTROSPECTION_PRAGMAS:
-            return sqlite3.SQLITE_OK
+    # A pragma may be read (no argument), and the introspection ones take a table name.
+    pragma = (arg1 or "").lower()
+    if action == sqlite3.SQLITE_PRAGMA and pragma in _READ_PRAGMAS and (
+        arg2 is None or pragma in _INTROSPECTION_PRAGMAS
+    ):
+        return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 
