@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bazinga_db import BazingaDB, cli, operations
+from bazinga_db.mcp_server import api_type_hints
 from bazinga_db.operations import Operation
 from bazinga_db.skill import install_skill
 from conftest import run_cli
@@ -34,7 +35,7 @@ def test_api_method_matches_the_operation(operation: Operation) -> None:
     assert method is not None, f"BazingaDB has no method {operation.method} for command {operation.name}"
     parameters = api_parameters(method)
     assert [p.name for p in parameters] == [param.name for param in operation.params]
-    hints = typing.get_type_hints(method)
+    hints = api_type_hints(method)
     for param, api in zip(operation.params, parameters):
         assert param.required is (api.default is inspect.Parameter.empty), (operation.name, param.name)
         if param.kind in PYTHON_TYPES:

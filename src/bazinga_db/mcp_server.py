@@ -228,10 +228,20 @@ def _parameter(param: Param, method: Callable[..., Any]) -> inspect.Parameter:
     )
 
 
+def api_type_hints(method: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved annotations of a BazingaDB method. The store imports `typing` only
+    for type checkers (start-up time), so the names its string annotations use are
+    supplied here."""
+    from collections.abc import Iterable
+    from typing import TextIO
+
+    return typing.get_type_hints(method, localns={"Any": Any, "TextIO": TextIO, "Iterable": Iterable})
+
+
 def _output_type(operation: Operation, method: Callable[..., Any]) -> tuple[Any, bool]:
     """The result schema, from the API method's return annotation: a dict is the structured
     result itself; anything else is wrapped as ``{"result": …}``."""
-    returns = typing.get_type_hints(method).get("return", Any)
+    returns = api_type_hints(method).get("return", Any)
     if typing.get_origin(returns) is dict:
         return dict[str, Any], False
     model = create_model(f"{operation.method}_result", result=(returns, Field(description=operation.summary)))

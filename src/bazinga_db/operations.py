@@ -363,7 +363,7 @@ OPERATIONS += [
     Operation(
         "batch",
         "Run many commands over one open database: a JSON command per line in, a JSON answer per line out.",
-        [], write=True, handler="bazinga_db.batch:run",
+        [], write=True, handler="bazinga_db.batch:run", audience="operator",
         example="""batch <<< '{"op": "get-session", "args": {"session_id": "sess_abc123"}, "id": 1}'""",
     ),
 ]

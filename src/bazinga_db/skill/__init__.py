@@ -46,12 +46,15 @@ def command_line(operation: Operation) -> str:
 
 
 def render_commands() -> str:
-    """Agent commands one per line in full; commands for people around a run in one
-    short line, since every agent pays for SKILL.md in its prompt."""
+    """Agent commands one per line, in full; the commands for people around a run only by
+    name, since every agent pays for each token of SKILL.md in its prompt."""
     lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent"]
-    operator = [f"`bazinga-db {op.example}`" for op in operations.OPERATIONS if op.audience != "agent"]
+    operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
-        lines.append("- Not needed during a run (for people and scripts): " + ", ".join(operator) + ".")
+        lines.append(
+            "- For people and scripts, not needed during a run (each has `--help`): "
+            + ", ".join(operator) + "."
+        )
     return "\n".join(lines)
 
 
