@@ -25,7 +25,10 @@ class Reports(StoreBase):
         session_id = v.identifier(session_id, "session_id")
         with self._read() as tx:
             session = self._require_session(tx, session_id)
-            groups = tx.all("SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at, id", (session_id,))
+            # NULLS FIRST/LAST spell out SQLite's order; PostgreSQL's default is the opposite.
+            groups = tx.all(
+                "SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at NULLS FIRST, id", (session_id,)
+            )
             counts = {status: 0 for status in v.TASK_STATUSES}
             for group in groups:
                 counts[group["status"]] = counts.get(group["status"], 0) + 1
@@ -76,7 +79,7 @@ def _token_summary(tx: Any, session_id: str, by: str) -> dict[str, Any]:
     # ``by`` is one of SUMMARY_KEYS (validated), so it is safe to place in the SQL.
     rows = tx.all(
         f"SELECT {by} AS k, SUM(tokens_estimated) AS tokens, COUNT(*) AS calls FROM token_usage "
-        f"WHERE session_id = ? GROUP BY {by} ORDER BY tokens DESC, k",
+        f"WHERE session_id = ? GROUP BY {by} ORDER BY tokens DESC, k NULLS FIRST",
         (session_id,),
     )
     breakdown = {("unknown" if row["k"] is None else row["k"]): int(row["tokens"] or 0) for row in rows}
