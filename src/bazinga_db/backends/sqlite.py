@@ -265,13 +265,13 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
     from ..errors import InvalidInput, ReadOnlyViolation
 
     connection = backend.connection
-    connection.set_authorizer(_read_only_authorizer)
     try:
+        # BEGIN and ROLLBACK run outside the authorizer, which would refuse them.
         connection.execute("BEGIN")
-        try:
-            return connection.execute(sql).fetchall()
-        finally:
-            connection.execute("COMMIT")
+        connection.set_authorizer(_read_only_authorizer)
+        return connection.execute(sql).fetchall()
+    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:  # ProgrammingError is a DatabaseError
+        raise InvalidInput(f"SQL error: {exc}; give exactly one statement") from None
     except sqlite3.DatabaseError as exc:
         if "not authorized" in str(exc):
             raise ReadOnlyViolation(
@@ -281,8 +281,6 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
         if isinstance(exc, sqlite3.OperationalError):
             raise InvalidInput(f"SQL error: {exc}") from None
         raise translate_error(exc, backend.location) from exc
-    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
-        raise InvalidInput(f"SQL error: {exc}; give exactly one statement") from None
     finally:
         connection.set_authorizer(None)
         if connection.in_transaction:
