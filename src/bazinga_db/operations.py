@@ -264,6 +264,14 @@ OPERATIONS: list[Operation] = [
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
         [], write=True, example="migrate",
     ),
+    Operation(
+        "migrate-to", "Copy every table of this database into another (SQLite ⇄ PostgreSQL), row counts verified.",
+        [_p("target", "the database to copy into: a postgresql:// URL or an SQLite file path", required=True),
+         Param("append", "copy into a target that already holds rows (fails, copying nothing, if a key "
+               "exists there)", kind="flag")],
+        write=True, example="migrate-to postgresql://bazinga@db.example.com/bazinga",
+        handler="bazinga_db.transfer:migrate_to",
+    ),
 ]
 
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}

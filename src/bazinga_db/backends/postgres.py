@@ -313,23 +313,6 @@ class PostgresBackend:
             except psycopg.Error:
                 self.close()  # a broken connection: the server rolls back on its own
 
-    # -- bulk copy (migrate-to) ---------------------------------------------------------
-
-    def reset_identity(self, tx: PostgresTransaction, table: str, high_water: int) -> None:
-        """Make the table's next generated id larger than ``high_water`` and every id in it."""
-        tx.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"GREATEST(COALESCE(MAX(id), 0), ?, 1), COALESCE(MAX(id), 0) > 0 OR ? > 0) FROM {table}",
-            (high_water, high_water),
-        )
-
-    def identity_high_water(self, tx: PostgresTransaction, table: str) -> int:
-        """The largest id the table's sequence has handed out (0 if none)."""
-        row = tx.one(
-            f"SELECT pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass) AS value"
-        )
-        return int(row["value"] or 0) if row else 0
-
     # -- read-only queries --------------------------------------------------------------
 
     def read_only_query(self, sql: str) -> list[dict[str, Any]]:

@@ -56,6 +56,9 @@ class SQLiteTransaction:
         self._cursor = self.connection.execute(sql, params)
         return self._cursor
 
+    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.connection.executemany(sql, rows)
+
     def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None:
         row: dict[str, Any] | None = self.connection.execute(sql, params).fetchone()
         return row
