@@ -3,7 +3,8 @@
 Started once per test run (about two seconds) in a temporary folder, as the ``postgres``
 user when the tests run as root (PostgreSQL refuses to run as root), and removed at the
 end. Each test gets a database of its own, created from template0 in a few milliseconds.
-``BAZINGA_TEST_POSTGRES_URL`` (a superuser URL) uses an existing server instead.
+``BAZINGA_TEST_PG_BIN`` names the folder of initdb and pg_ctl; ``BAZINGA_TEST_POSTGRES_URL``
+(a superuser URL) uses an existing server instead.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ def unavailable(reason: str) -> None:
 
 def find_bin_dir() -> str | None:
     """The folder holding initdb and pg_ctl (Debian keeps them off PATH)."""
-    candidates = [os.environ.get("BAZINGA_TEST_PG_BIN", "")]
-    initdb = shutil.which("initdb")
+    chosen = os.environ.get("BAZINGA_TEST_PG_BIN")
+    candidates = [chosen] if chosen else []  # when given, the only place looked at
+    initdb = None if chosen else shutil.which("initdb")
     if initdb:
         candidates.append(os.path.dirname(initdb))
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    candidates += sorted(glob.glob("/usr/local/pgsql/bin")) + sorted(glob.glob("/opt/homebrew/opt/postgresql*/bin"))
+    if not chosen:
+        candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+        candidates += glob.glob("/usr/local/pgsql/bin") + sorted(glob.glob("/opt/homebrew/opt/postgresql*/bin"))
     for folder in candidates:
         if folder and os.path.exists(os.path.join(folder, "initdb")) and os.path.exists(os.path.join(folder, "pg_ctl")):
             return folder
