@@ -75,8 +75,8 @@ SEQUENCE: list[list[str]] = [
     ["get-session", "sess_a"],
     ["get-session", "nobody"],
     ["dashboard-snapshot", "sess_b"],
-    ["query", "SELECT agent_type, COUNT(*) AS n, SUM(id) AS ids, MAX(iteration) AS top "
-              "FROM orchestration_logs GROUP BY agent_type ORDER BY agent_type"],
+    ["query", ("SELECT agent_type, COUNT(*) AS n, SUM(id) AS ids, MAX(iteration) AS top "
+               "FROM orchestration_logs GROUP BY agent_type ORDER BY agent_type")],
     ["query", "SELECT id, name FROM task_groups ORDER BY id, session_id"],
     ["log-interaction", "sess_b", "Not An Agent!", "bad agent type"],
 ]

@@ -91,7 +91,7 @@ def test_sqlite_calls_never_import_psycopg(tmp_path: Path):
         f"assert main(['--db', {str(tmp_path / 'x.db')!r}, 'get-logs', 's']) == 0\n"
         "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
 
 
@@ -116,7 +116,7 @@ def test_missing_binaries_skip_locally_and_fail_under_ci(tmp_path: Path):
         env = {**os.environ, **base, "CI": ci}
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-p", "conftest",
                                str(tmp_path)],
-                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
 
     local = pytest_run("")
     assert local.returncode == 0, local.stdout

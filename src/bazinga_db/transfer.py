@@ -26,10 +26,10 @@ def migrate_to(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Tex
     if invocation.json:
         print(render.dumps(report), file=out)
     elif not invocation.quiet:
-        lines = [
+        lines = [(
             f"✓ Copied {report['rows']} rows from {report['source']} to {report['target']} "
-            f"(row counts verified per table)"
-        ]
+            "(row counts verified per table)"
+        )]
         width = max(len(name) for name in report["tables"])
         lines += [f"  {name:<{width}}  {count}" for name, count in report["tables"].items()]
         for table, columns in report.get("skipped_columns", {}).items():

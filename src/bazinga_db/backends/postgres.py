@@ -29,7 +29,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.string import TextLoader
 
-from ..errors import DatabaseBusy, DatabaseError, InvalidInput, ReadOnlyViolation
+from ..errors import BazingaError, DatabaseBusy, DatabaseError, InvalidInput, ReadOnlyViolation
 
 # The first key of our advisory locks ("BAZG", as SQLite's application_id); the second
 # says which lock.
@@ -48,12 +48,13 @@ _RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_err
 # Statements `query` accepts; the READ ONLY transaction then refuses anything that writes.
 _QUERY_KEYWORDS = {"select", "with", "values", "table", "show", "explain"}
 # Other statements PostgreSQL knows: refused as writes; any other first word is a syntax error.
-_OTHER_STATEMENTS = set(
-    "abort alter analyze begin call checkpoint close cluster comment commit copy create deallocate declare "
-    "delete discard do drop end execute fetch grant import insert listen load lock merge move notify prepare "
-    "reassign refresh reindex release reset revoke rollback savepoint security select set start truncate "
-    "unlisten update vacuum".split()
-)
+_OTHER_STATEMENTS = {
+    "abort", "alter", "analyze", "begin", "call", "checkpoint", "close", "cluster", "comment", "commit",
+    "copy", "create", "deallocate", "declare", "delete", "discard", "do", "drop", "end", "execute", "fetch",
+    "grant", "import", "insert", "listen", "load", "lock", "merge", "move", "notify", "prepare", "reassign",
+    "refresh", "reindex", "release", "reset", "revoke", "rollback", "savepoint", "security", "select", "set",
+    "start", "truncate", "unlisten", "update", "vacuum",
+}
 
 
 def mask_password(url: str) -> str:
@@ -91,7 +92,7 @@ def _message(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def translate_error(exc: psycopg.Error, location: str) -> DatabaseError:
+def translate_error(exc: psycopg.Error, location: str) -> BazingaError:
     text = _message(exc)
     if isinstance(exc, _RETRIABLE):
         return DatabaseBusy(
@@ -283,7 +284,7 @@ class PostgresBackend:
                 connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, WRITE_LOCK))
                 connection.execute("SET LOCAL lock_timeout = 0")
                 return connection
-            except _RETRIABLE as exc:
+            except _RETRIABLE:
                 self._end(connection, "ROLLBACK")
                 attempt += 1
                 if time.monotonic() >= deadline:
