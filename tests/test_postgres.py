@@ -67,6 +67,16 @@ def test_schema_version_lives_with_migrations_table(postgres_server):
     assert types["id"] == "bigint" and types["agent_type"] == "text"
 
 
+def test_a_newer_schema_is_read_but_not_written(postgres_server):
+    name = postgres_server.create_database()
+    url = postgres_server.url(name)
+    assert run_cli("set-config", "k", "1", db=url).code == 0
+    postgres_server.execute("COMMENT ON TABLE _migrations IS 'bazinga-db schema 99'", name)
+    refused = run_cli("--json", "set-config", "k", "2", db=url)
+    assert refused.code == 1 and refused.json()["error"]["code"] == "schema_too_new"
+    assert run_cli("get-config", "k", db=url).out.strip() == "1"
+
+
 def test_another_tools_migrations_table_is_not_taken_for_ours(postgres_server):
     name = postgres_server.create_database()
     postgres_server.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT)", name)
@@ -126,3 +136,24 @@ def test_missing_binaries_skip_locally_and_fail_under_ci(tmp_path: Path):
     assert under_ci.returncode == 1, under_ci.stdout
     assert "1 passed, 1 error" in under_ci.stdout
     assert "PostgreSQL tests cannot run under CI" in under_ci.stdout
+
+
+def test_a_held_write_lock_means_busy_after_the_deadline_and_nothing_written(postgres_server, monkeypatch):
+    import psycopg
+
+    from bazinga_db import DatabaseBusy
+    from bazinga_db.backends import postgres
+
+    name = postgres_server.create_database()
+    url = postgres_server.url(name)
+    with BazingaDB(url) as db:
+        db.set_config("k", 1)
+        monkeypatch.setattr(postgres, "WRITE_DEADLINE_S", 0.5)
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", (postgres.LOCK_NAMESPACE, postgres.WRITE_LOCK))
+            with pytest.raises(DatabaseBusy, match="nothing was written"):
+                db.set_config("k", 2)
+            assert db.get_config("k") == 1  # readers never wait for the write lock
+            other.execute("SELECT pg_advisory_unlock_all()")
+        db.set_config("k", 3)  # the same connection writes again once the lock is free
+        assert db.get_config("k") == 3

@@ -44,7 +44,8 @@ def worker(url: str, number: int) -> list[tuple[list[str], int, str]]:
 
 def test_sixteen_cli_writers_lose_nothing(postgres_server):
     name = postgres_server.create_database()
-    url = postgres_server.url(name)
+    # A generous connect timeout: CI machines can be starved for CPU while 16 clients start.
+    url = postgres_server.url(name) + "?connect_timeout=60"
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         outcomes = [call for calls in pool.map(lambda n: worker(url, n), range(WORKERS)) for call in calls]
 
@@ -52,7 +53,7 @@ def test_sixteen_cli_writers_lose_nothing(postgres_server):
     assert failures == [], f"{len(failures)} calls failed, e.g. {failures[:3]}"
     assert not any("Traceback" in err for _, _, err in outcomes)
 
-    with psycopg.connect(url) as connection:
+    with psycopg.connect(postgres_server.url(name)) as connection:
         def scalar(sql: str) -> object:
             row = connection.execute(sql).fetchone()
             assert row is not None

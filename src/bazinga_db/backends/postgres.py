@@ -278,11 +278,12 @@ class PostgresBackend:
             connection = self.connection
             remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
             try:
-                connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                # One round trip (no parameters: the simple protocol runs all four).
                 # PostgreSQL queues lock waiters in order, so one long wait is fairer than polling.
-                connection.execute(f"SET LOCAL lock_timeout = {remaining_ms}")
-                connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, WRITE_LOCK))
-                connection.execute("SET LOCAL lock_timeout = 0")
+                connection.execute(
+                    f"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {remaining_ms}; "
+                    f"SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, {WRITE_LOCK}); SET LOCAL lock_timeout = 0"
+                )
                 return connection
             except _RETRIABLE:
                 self._end(connection, "ROLLBACK")
