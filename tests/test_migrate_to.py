@@ -106,3 +106,19 @@ def test_nothing_to_copy_or_same_database(tmp_path: Path):
     populate(str(tmp_path / "a.db"))
     same = run_cli("migrate-to", str(tmp_path / "a.db"), db=str(tmp_path / "a.db"))
     assert same.code == 2 and "is the database being copied" in same.err
+
+
+def test_columns_the_target_lacks_are_reported(tmp_path: Path, postgres_server):
+    source = str(tmp_path / "adopted.db")
+    populate(source)
+    with sqlite3.connect(source) as connection:  # a column another tool added to the file
+        connection.execute("ALTER TABLE sessions ADD COLUMN legacy_note TEXT")
+    url = postgres_server.url(postgres_server.create_database())
+    result = run_cli("--json", "migrate-to", url, db=source)
+    assert result.code == 0, result
+    assert result.json()["skipped_columns"] == {"sessions": ["legacy_note"]}
+    assert dump(url)["sessions"] == [
+        {key: value for key, value in row.items() if key != "legacy_note"} for row in dump(source)["sessions"]
+    ]
+    text = run_cli("migrate-to", str(tmp_path / "copy.db"), db=source)
+    assert "note: sessions columns not in the schema were not copied: legacy_note" in text.out

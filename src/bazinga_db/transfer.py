@@ -75,6 +75,11 @@ def _same(first: str, second: str) -> bool:
     return os.path.realpath(first) == os.path.realpath(second)
 
 
+def _columns(tx: Any, table: str) -> list[str]:
+    cursor = tx.execute(f"SELECT * FROM {table} LIMIT 0")
+    return [description[0] for description in cursor.description]
+
+
 def _count(tx: Any, table: str) -> int:
     row = tx.one(f"SELECT COUNT(*) AS n FROM {table}")
     return int(row["n"]) if row else 0
@@ -93,10 +98,12 @@ def _require_empty(tx: Any, location: str) -> None:
 
 def _copy_table(reader: Any, writer: Any, table: schema.Table) -> tuple[int, list[str]]:
     """Copy one table; return the rows copied and the source columns left out."""
-    cursor = reader.execute(f"SELECT * FROM {table.name} LIMIT 0")
-    source_columns = [description[0] for description in cursor.description]
-    columns = [name for name in table.column_names if name in source_columns]
-    extra = [name for name in source_columns if name not in table.column_names]
+    # Every column both sides have (later migrations add some); adopted SQLite files may
+    # hold columns of other tools that the target has not: those are reported.
+    source_columns = _columns(reader, table.name)
+    target_columns = set(_columns(writer, table.name))
+    columns = [name for name in source_columns if name in target_columns]
+    extra = [name for name in source_columns if name not in target_columns]
     expected = _count(reader, table.name)
     before = _count(writer, table.name)
     names = ", ".join(columns)

@@ -323,7 +323,8 @@ class PostgresBackend:
         if keyword not in _QUERY_KEYWORDS:
             if keyword not in _OTHER_STATEMENTS:
                 near = f" at or near {keyword!r}" if keyword else ": no statement given"
-                raise InvalidInput(f"SQL error: syntax error{near}")
+                hint = "PostgreSQL has no PRAGMA: read information_schema.columns" if keyword == "pragma" else None
+                raise InvalidInput(f"SQL error: syntax error{near}", hint=hint)
             raise ReadOnlyViolation(
                 "query is read-only: only SELECT statements (WITH … SELECT, VALUES, TABLE, SHOW and "
                 "EXPLAIN included) are allowed",
