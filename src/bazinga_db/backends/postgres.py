@@ -239,7 +239,10 @@ class PostgresBackend:
         """BEGIN, take the write lock (retried within the deadline), body, COMMIT.
 
         READ COMMITTED, not REPEATABLE READ: the snapshot must be taken after the lock is
-        granted, so that the body sees every write committed before it.
+        granted, so that the body sees every write committed before it. Only taking the
+        lock is retried: a context manager cannot run its body twice, and under the lock
+        our statements meet no serialization failure or deadlock. Should one come anyway
+        (from another program's row locks), it is DatabaseBusy with nothing written.
         """
         connection = self._begin_write()
         try:
