@@ -36,7 +36,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     once per backend."""
     if "db_backend" not in metafunc.fixturenames:
         return
-    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None or "db_path" in metafunc.fixturenames
+    marked = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    sqlite_only = marked or "db_path" in metafunc.fixturenames  # db_path is a file: SQLite only
     metafunc.parametrize("db_backend", ["sqlite"] if sqlite_only else list(BACKENDS), indirect=True)
 
 
