@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bazinga_db import BazingaDB, Conflict, InvalidInput, ReadOnlyViolation, SessionNotFound
@@ -160,3 +162,19 @@ def test_migrate_is_idempotent(cli):
     assert first.json()["applied"] == ["m001_initial"]
     again = cli("--json", "migrate").json()
     assert again["applied"] == [] and again["schema_version"] == first.json()["schema_version"]
+
+
+@pytest.mark.sqlite_only
+def test_marked_tests_run_on_sqlite_only(store: BazingaDB, db_backend: str):
+    assert db_backend == "sqlite"
+    assert store._backend.dialect == "sqlite"
+
+
+def test_tests_using_the_file_path_run_on_sqlite_only(cli, db_path: str, db_backend: str):
+    assert db_backend == "sqlite"
+    assert cli("set-config", "k", "1").code == 0
+    assert Path(db_path).exists()  # cli writes the very file db_path names
+
+
+def test_every_other_test_runs_on_the_backend_it_is_given(store: BazingaDB, db_backend: str):
+    assert store._backend.dialect == db_backend
