@@ -12,7 +12,7 @@ $(VENV)/.installed: $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --force-reinstall --no-deps .
-	$(PY) -m pip install -q '.[test]'
+	$(PY) -m pip install -q '.[test,postgres]'
 	touch $@
 
 install: $(VENV)/.installed

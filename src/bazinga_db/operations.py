@@ -366,6 +366,14 @@ OPERATIONS += [
         [], write=True, handler="bazinga_db.batch:run", audience="operator",
         example="""batch <<< '{"op": "get-session", "args": {"session_id": "sess_abc123"}, "id": 1}'""",
     ),
+    Operation(
+        "migrate-to", "Copy every table of this database into another (SQLite ⇄ PostgreSQL), row counts verified.",
+        [_p("target", "the database to copy into: a postgresql:// URL or an SQLite file path", required=True),
+         Param("append", "copy into a target that already holds rows (fails, copying nothing, if a key "
+               "exists there)", kind="flag")],
+        write=True, example="migrate-to postgresql://bazinga@db.example.com/bazinga",
+        handler="bazinga_db.transfer:migrate_to",
+    ),
 ]
 
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}

@@ -34,7 +34,10 @@ class Reports(StoreBase):
         session_id = v.identifier(session_id, "session_id")
         with self._read() as tx:
             session = self._require_session(tx, session_id)
-            groups = tx.all("SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at, id", (session_id,))
+            # NULLS FIRST/LAST spell out SQLite's order; PostgreSQL's default is the opposite.
+            groups = tx.all(
+                "SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at NULLS FIRST, id", (session_id,)
+            )
             counts = {status: 0 for status in v.TASK_STATUSES}
             for group in groups:
                 counts[group["status"]] = counts.get(group["status"], 0) + 1
@@ -89,7 +92,7 @@ def _token_summary(tx: Any, session_id: str, by: str) -> dict[str, Any]:
         "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, "
         "SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens, "
         "SUM(cost_usd) AS cost_usd, COUNT(cost_usd) AS priced_calls FROM token_usage "
-        f"WHERE session_id = ? GROUP BY {by} ORDER BY tokens DESC, k",
+        f"WHERE session_id = ? GROUP BY {by} ORDER BY tokens DESC, k NULLS FIRST",
         (session_id,),
     )
     breakdown: dict[str, int] = {}

@@ -232,7 +232,9 @@ JSON_COLUMNS = {
 
 _TYPES = {
     "sqlite": {"TEXT": "TEXT", "INTEGER": "INTEGER", "REAL": "REAL"},
-    "postgres": {"TEXT": "TEXT", "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"},
+    # COLLATE "C" compares text byte by byte, as SQLite does, so ORDER BY gives the same
+    # order on both whatever the server's locale.
+    "postgres": {"TEXT": 'TEXT COLLATE "C"', "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"},
 }
 
 

@@ -90,7 +90,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
         if status is not None:
             sql, params = sql + " WHERE status = ?", (v.choice(status, "status", v.SESSION_STATUSES),)
         with self._read() as tx:
-            rows = tx.all(sql + " ORDER BY created_at DESC, session_id DESC LIMIT ?", (*params, limit))
+            rows = tx.all(sql + " ORDER BY created_at DESC NULLS LAST, session_id DESC LIMIT ?", (*params, limit))
         return [decode(row) for row in rows]  # type: ignore[misc]
 
     def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
@@ -351,7 +351,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
             params.append(v.choice(status, "status", v.TASK_STATUSES))
         with self._read() as tx:
             self._require_session(tx, session_id)
-            return tx.all(sql + " ORDER BY created_at, id", params)
+            return tx.all(sql + " ORDER BY created_at NULLS FIRST, id", params)
 
     def get_task_group_events(self, session_id: str, group_id: str | None = None) -> list[dict[str, Any]]:
         """The timeline of task-group changes, oldest first."""

@@ -150,20 +150,22 @@ class StoreBase:
 
     def _insert(self, tx: Transaction, table: str, values: dict[str, Any]) -> dict[str, Any]:
         """INSERT one row and return it; a repeated idempotency key returns the first row."""
-        values = self._redact(tx, values)
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
         key = values.get("idempotency_key")
         if key is not None:
-            sql += " ON CONFLICT (session_id, idempotency_key) DO NOTHING"
-        row = tx.one(sql + " RETURNING *", tuple(values.values()))
-        if row is None:  # the key was used before: this is a retry
+            # Looked up first rather than INSERT … ON CONFLICT DO NOTHING: PostgreSQL draws
+            # the id before it detects the conflict, so a replay would leave a gap in the ids.
+            # The write transaction holds the write lock, so nobody inserts the key meanwhile.
             row = tx.one(
                 f"SELECT * FROM {table} WHERE session_id = ? AND idempotency_key = ?",
                 (values["session_id"], key),
             )
-            self.notices.append(("idempotent_replay", str(key)))
+            if row is not None:  # the key was used before: this is a retry
+                self.notices.append(("idempotent_replay", str(key)))
+                return decode(row)  # type: ignore[return-value]
+        values = self._redact(tx, values)
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        row = tx.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING *", tuple(values.values()))
         return decode(row)  # type: ignore[return-value]
 
     def _redact(self, tx: Transaction, values: dict[str, Any]) -> dict[str, Any]:

@@ -79,6 +79,9 @@ class SQLiteTransaction:
         self._cursor = self.connection.execute(sql, params)
         return self._cursor
 
+    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.connection.executemany(sql, rows)
+
     def one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> dict[str, Any] | None:
         row: dict[str, Any] | None = self.connection.execute(sql, params).fetchone()
         return row
@@ -346,6 +349,7 @@ def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, 
 
     connection = backend.connection
     try:
+        # BEGIN and ROLLBACK run outside the authorizer, which would refuse them.
         connection.execute("BEGIN")
         try:
             # Only the caller's statement is checked: our own BEGIN/COMMIT are transaction
