@@ -27,10 +27,6 @@ REPO = Path(__file__).resolve().parent.parent
 BACKENDS = ("sqlite", "postgres")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: run this test on the SQLite backend only")
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each test that reaches ``db_backend`` (through ``cli``, ``store`` or ``db_target``)
     once per backend."""

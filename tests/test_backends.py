@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bazinga_db import BazingaDB, Conflict, InvalidInput, ReadOnlyViolation, SessionNotFound
+from bazinga_db.migrations import MIGRATIONS
 
 
 def test_session_round_trip(cli):
@@ -119,7 +120,7 @@ def test_dashboard_snapshot(cli):
     assert snapshot["task_group_counts"]["total"] == 1
     assert snapshot["log_count"] == 0
     assert snapshot["skill_outputs"] == {"lint": {"errors": 0}}
-    assert snapshot["token_usage"] == {"total_tokens": 10, "by_agent_type": {"pm": 10}}
+    assert snapshot["token_usage"] == {"total_tokens": 10, "by_agent_type": {"pm": 10}, "cost_usd": None}
     assert snapshot["recent_decisions"][0]["decision_data"] == {"count": 3}
 
 
@@ -159,7 +160,7 @@ def test_a_failed_write_leaves_nothing(cli):
 def test_migrate_is_idempotent(cli):
     first = cli("--json", "migrate")
     assert first.code == 0, first
-    assert first.json()["applied"] == ["m001_initial"]
+    assert first.json()["applied"] == [name for name, _ in MIGRATIONS]
     again = cli("--json", "migrate").json()
     assert again["applied"] == [] and again["schema_version"] == first.json()["schema_version"]
 

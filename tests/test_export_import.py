@@ -119,7 +119,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
     assert store.get_session(session)["original_requirements"] == "something else entirely"
 
 
-def test_unknown_columns_are_left_out_and_reported(store: BazingaDB) -> None:
+def test_unknown_columns_are_left_out_and_reported(store: BazingaDB, tmp_path: Path) -> None:
     text = io.StringIO()
     store.log_interaction("s1", "pm", "hello")
     store.export(output=text)
@@ -127,7 +127,7 @@ def test_unknown_columns_are_left_out_and_reported(store: BazingaDB) -> None:
     row = json.loads(lines[1])
     row["row"]["legacy_flag"] = 1
     lines[1] = json.dumps(row)
-    with BazingaDB(store.location + "-copy.db") as other:
+    with BazingaDB(str(tmp_path / "copy.db")) as other:
         report = other.import_(lines)
         assert report["dropped_columns"] == {"sessions": ["legacy_flag"]}
         assert other.get_logs("s1")[0]["content"] == "hello"

@@ -11,6 +11,7 @@ import pytest
 
 from bazinga_db import BazingaDB, DatabaseError
 from bazinga_db.backends.postgres import mask_password, to_pyformat
+from bazinga_db.migrations import MIGRATIONS
 from conftest import run_cli
 from postgres_helper import free_port
 
@@ -55,10 +56,10 @@ def test_missing_database_is_named(postgres_server):
 def test_schema_version_lives_with_migrations_table(postgres_server):
     name = postgres_server.create_database()
     with BazingaDB(postgres_server.url(name)) as db:
-        assert db.migrate()["applied"] == ["m001_initial"]
-        assert db._backend.schema_version() == 1
+        assert db.migrate()["applied"] == [migration for migration, _ in MIGRATIONS]
+        assert db._backend.schema_version() == len(MIGRATIONS)
     rows = postgres_server.execute("SELECT obj_description('_migrations'::regclass, 'pg_class')", name)
-    assert rows == [("bazinga-db schema 1",)]
+    assert rows == [(f"bazinga-db schema {len(MIGRATIONS)}",)]
     # Integer and text columns have the types the JSON output relies on.
     types = dict(postgres_server.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'token_usage'", name

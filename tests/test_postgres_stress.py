@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
+from bazinga_db.migrations import MIGRATIONS
 from conftest import run_cli
 
 WORKERS = 16
@@ -59,7 +60,7 @@ def test_sixteen_cli_writers_lose_nothing(postgres_server):
             assert row is not None
             return row[0]
 
-        assert scalar("SELECT COUNT(*) FROM _migrations") == 1  # migrated exactly once
+        assert scalar("SELECT COUNT(*) FROM _migrations") == len(MIGRATIONS)  # each applied exactly once
         assert scalar("SELECT COUNT(*) FROM sessions") == 1
         contents = {row[0] for row in connection.execute("SELECT content FROM orchestration_logs")}
         assert contents == {f"worker {n} round {r}" for n in range(WORKERS) for r in range(ROUNDS)}

@@ -372,7 +372,7 @@ OPERATIONS += [
          Param("append", "copy into a target that already holds rows (fails, copying nothing, if a key "
                "exists there)", kind="flag")],
         write=True, example="migrate-to postgresql://bazinga@db.example.com/bazinga",
-        handler="bazinga_db.transfer:migrate_to",
+        handler="bazinga_db.transfer:migrate_to", audience="operator",
     ),
 ]
 

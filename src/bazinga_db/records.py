@@ -80,9 +80,7 @@ class Records(StoreBase):
             "iteration": v.optional_integer(iteration, "iteration"),
             "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
         }
-        with self._write() as tx:
-            self._ensure_session(tx, values["session_id"])
-            return self._insert(tx, "skill_outputs", values)
+        return self._append("skill_outputs", values)
 
     def get_skill_output(self, session_id: str, skill_name: str, group_id: str | None = None) -> Any:
         """The newest output of that skill (for that group, if given), or None."""
@@ -140,9 +138,7 @@ class Records(StoreBase):
             "decision_data": v.json_document(decision_data, "decision_data"),
             "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
         }
-        with self._write() as tx:
-            self._ensure_session(tx, values["session_id"])
-            return self._insert(tx, "decisions", values)
+        return self._append("decisions", values)
 
     def get_decisions(
         self, session_id: str, decision_type: str | None = None, limit: int | None = None

@@ -25,19 +25,25 @@ _CHUNK = r'"([^"]*)"?|(\S+)'
 _WORD = r"[^\W_]+"
 
 
-def parse_query(query: str) -> list[tuple[str, bool]]:
-    """The query as (phrase text, is_prefix) items; items without a word are dropped."""
-    items = []
+def parse_chunks(query: str) -> list[tuple[str, str, bool]]:
+    """The query as (raw text, its words joined by spaces, is_prefix) items; items
+    without a word are dropped. A quoted "phrase" is one item, so is each bare word."""
     import re
 
+    items = []
     for match in re.finditer(_CHUNK, query):
         quoted, bare = match.group(1), match.group(2)
         text = quoted if quoted is not None else bare.replace('"', " ")
         prefix = quoted is None and text.endswith("*")
         words = re.findall(_WORD, text)
         if words:
-            items.append((" ".join(words), prefix))
+            items.append((text.rstrip("*") if prefix else text, " ".join(words), prefix))
     return items
+
+
+def parse_query(query: str) -> list[tuple[str, bool]]:
+    """The query as (phrase text, is_prefix) items; items without a word are dropped."""
+    return [(words, prefix) for _, words, prefix in parse_chunks(query)]
 
 
 def fts5_expression(items: list[tuple[str, bool]]) -> str:
@@ -45,14 +51,24 @@ def fts5_expression(items: list[tuple[str, bool]]) -> str:
     return " ".join(f'"{text}"' + (" *" if prefix else "") for text, prefix in items)
 
 
-def tsquery_expression(items: list[tuple[str, bool]]) -> str:
-    parts = []
-    for text, prefix in items:
-        words = [f"'{word.lower()}'" for word in text.split()]
+def tsquery_sql(query: str) -> tuple[str, list[str]]:
+    """A PostgreSQL tsquery expression (with its parameters) that needs every item.
+
+    A plain item goes through phraseto_tsquery, so PostgreSQL's own parser splits it
+    exactly as to_tsvector split the content ("87.5" stays one token); a prefix item
+    becomes word & word:* from its plain words (no operator can come from the user).
+    """
+    parts, params = [], []
+    for raw, words, prefix in parse_chunks(query):
         if prefix:
-            words[-1] += ":*"
-        parts.append(" <-> ".join(words))
-    return " & ".join(parts)
+            terms = [f"'{word.lower()}'" for word in words.split()]
+            terms[-1] += ":*"
+            parts.append("to_tsquery('simple', ?)")
+            params.append(" <-> ".join(terms))
+        else:
+            parts.append("phraseto_tsquery('simple', ?)")
+            params.append(raw)
+    return " && ".join(parts), params
 
 
 def fts5_available(tx: Any) -> bool:
@@ -87,13 +103,14 @@ def search(
     where = "".join(f" AND {clause}" for clause in filters)
     columns = ", ".join(f"l.{column}" for column in COLUMNS)
     if tx.dialect == "postgres":
+        expression, query_params = tsquery_sql(query)
         rows = tx.all(
-            f"SELECT {columns}, ts_headline('simple', l.content, q, "
+            f"SELECT {columns}, ts_headline('simple', l.content, s.q, "
             "'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2') AS snippet, "
-            "ts_rank(to_tsvector('simple', l.content), q) AS score "
-            "FROM orchestration_logs AS l, to_tsquery('simple', ?) AS q "
-            f"WHERE to_tsvector('simple', l.content) @@ q{where} ORDER BY score DESC, l.id DESC LIMIT ?",
-            (tsquery_expression(items), *params, limit),
+            "ts_rank(to_tsvector('simple', l.content), s.q) AS score "
+            f"FROM orchestration_logs AS l, (SELECT {expression} AS q) AS s "
+            f"WHERE to_tsvector('simple', l.content) @@ s.q{where} ORDER BY score DESC, l.id DESC LIMIT ?",
+            (*query_params, *params, limit),
         )
         for row in rows:
             row["score"] = round(float(row["score"]), 6)

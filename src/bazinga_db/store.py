@@ -131,9 +131,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
             "log_type": v.name(log_type, "log_type"),
             "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
         }
-        with self._write() as tx:
-            self._ensure_session(tx, values["session_id"])
-            return self._insert(tx, "orchestration_logs", values)
+        return self._append("orchestration_logs", values)
 
     def get_logs(
         self,
@@ -205,9 +203,7 @@ class BazingaDB(Records, Reports, Lifecycle, Transfer):
             "group_id": v.optional_identifier(group_id, "group_id"),
             "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
         }
-        with self._write() as tx:
-            self._ensure_session(tx, values["session_id"])
-            return self._insert(tx, "state_snapshots", values)
+        return self._append("state_snapshots", values)
 
     def get_state(self, session_id: str, state_type: str, group_id: str | None = None) -> Any:
         """The newest state of that type, or None."""

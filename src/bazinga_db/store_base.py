@@ -148,6 +148,12 @@ class StoreBase:
             )
         return decode(row)  # type: ignore[return-value]
 
+    def _append(self, table: str, values: dict[str, Any]) -> dict[str, Any]:
+        """One write: the session (created if missing) and a new row of a session's record."""
+        with self._write() as tx:
+            self._ensure_session(tx, values["session_id"])
+            return self._insert(tx, table, values)
+
     def _insert(self, tx: Transaction, table: str, values: dict[str, Any]) -> dict[str, Any]:
         """INSERT one row and return it; a repeated idempotency key returns the first row."""
         key = values.get("idempotency_key")
