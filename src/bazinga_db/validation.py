@@ -84,20 +84,33 @@ def choice(value: Any, field: str, allowed: tuple[str, ...]) -> str:
     """One of ``allowed``, matched ignoring case, spaces and hyphens."""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be one of: {', '.join(allowed)}")
-    import re
-
-    key = re.sub(r"[\s-]+", "_", value.strip()).lower()
+    key = "_".join(value.replace("-", " ").split()).lower()
     for option in allowed:
         if option.lower() == key:
             return option
     message = f"invalid {field} {value!r}; allowed values: {', '.join(allowed)}"
     from difflib import get_close_matches
 
-    close = get_close_matches(key, [option.lower() for option in allowed], n=1)
-    hint = None
+    lowered = [option.lower() for option in allowed]
+    close = get_close_matches(key, lowered, n=1)
     if close:
-        hint = f"did you mean {allowed[[option.lower() for option in allowed].index(close[0])]!r}?"
-    raise InvalidInput(message, hint=hint)
+        suggestion: str | None = allowed[lowered.index(close[0])]
+    else:
+        # Words agents use for a status that has another name here: suggested, not
+        # guessed, so that a wrong word never changes a record.
+        suggestion = _SYNONYMS.get(key)
+        suggestion = suggestion if suggestion in allowed else None
+    raise InvalidInput(message, hint=f"did you mean {suggestion!r}?" if suggestion else None)
+
+
+_SYNONYMS = {
+    "done": "completed", "complete": "completed", "finished": "completed", "success": "completed",
+    "todo": "pending", "not_started": "pending", "queued": "pending",
+    "started": "in_progress", "wip": "in_progress", "working": "in_progress", "running": "in_progress",
+    "error": "failed", "failure": "failed", "fail": "failed",
+    "approve": "APPROVED", "approved": "APPROVED", "lgtm": "APPROVED",
+    "changes": "CHANGES_REQUESTED", "request_changes": "CHANGES_REQUESTED", "rejected": "CHANGES_REQUESTED",
+}
 
 
 def text(value: Any, field: str, *, allow_empty: bool = False) -> str:
