@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     _Store = TypeVar("_Store", bound="StoreBase")
 
 
+# The schema version this code writes: len(migrations.MIGRATIONS), kept here so that an
+# up-to-date database is recognised without importing the migrations (a test checks it).
+SCHEMA_VERSION = 2
+
+
 def utc_now() -> str:
     """UTC ISO-8601 with milliseconds, e.g. 2025-11-13T14:35:30.123Z."""
     now = time.time()
@@ -95,9 +100,13 @@ class StoreBase:
 
     def _ensure_schema(self, *, for_write: bool) -> None:
         if self._version is None:
+            version = self._backend.schema_version()
+            if version == SCHEMA_VERSION:  # the steady state: nothing more to import or do
+                self._version = version
+                self._too_new = None
+                return
             from .migrations import LATEST_VERSION, migrate, too_new
 
-            version = self._backend.schema_version()
             if version < LATEST_VERSION:
                 if self.read_only:
                     raise DatabaseError(
@@ -106,8 +115,12 @@ class StoreBase:
                     )
                 # A file another tool made also has version 0, but it is migrated, not initialised.
                 is_new = version == 0 and getattr(self._backend, "is_empty", lambda: True)()
-                if migrate(self._backend):
-                    self.notices.append(("database_initialized" if is_new else "database_migrated", self.location))
+                applied = migrate(self._backend)
+                if applied:
+                    # The process that created the tables says "initialised"; one that only
+                    # applied later migrations (another process started first) says "migrated".
+                    created = is_new and applied[0] == "m001_initial"
+                    self.notices.append(("database_initialized" if created else "database_migrated", self.location))
                 version = LATEST_VERSION
             self._version = version
             self._too_new = too_new(self._backend, version) if version > LATEST_VERSION else None
