@@ -30,11 +30,13 @@ def estimated_tokens(text: str) -> int:
 
 
 def run_script(project: Path, *args: str, input: str | None = None, cwd: Path | None = None,
-               python: list[str] | None = None) -> Result:
+               python: list[str] | None = None, path: str | None = None) -> Result:
     """``python3 .claude/skills/bazinga-db/scripts/bazinga_db.py ARGS`` from the project folder."""
     script = project / SKILL_DIR / "scripts" / "bazinga_db.py"
     command = (python or [sys.executable]) + [str(script), *args]
     env = {key: value for key, value in os.environ.items() if key != "BAZINGA_DB"}
+    if path is not None:
+        env["PATH"] = path
     completed = subprocess.run(
         command, check=False, input=input, capture_output=True, text=True, cwd=cwd or project, env=env, timeout=120,
         stdin=None if input is not None else subprocess.DEVNULL,
@@ -230,17 +232,32 @@ def test_whole_orchestration_through_the_installed_script(project: Path) -> None
     assert db("get-session", sid)["status"] == "completed"
 
 
-def test_the_script_says_so_when_the_package_is_missing(project: Path) -> None:
-    # -S: no site-packages, so the installed package cannot be imported.
+def test_the_script_says_so_when_the_package_is_missing(project: Path, tmp_path: Path) -> None:
+    # -S: no site-packages, so the installed package cannot be imported; and no
+    # bazinga-db command on PATH to hand over to.
     python = [sys.executable, "-S"]
-    plain = run_script(project, "list-sessions", python=python)
+    empty = str(tmp_path / "empty-bin")
+    plain = run_script(project, "list-sessions", python=python, path=empty)
     assert plain.code == 1
     assert plain.out == ""
     assert plain.err.startswith("error: the bazinga-db package is not installed for ")
     assert len(plain.err.splitlines()) == 1 and "Traceback" not in plain.err
-    as_json = run_script(project, "--json", "list-sessions", python=python)
+    as_json = run_script(project, "--json", "list-sessions", python=python, path=empty)
     assert as_json.code == 1
     assert json.loads(as_json.out)["error"]["code"] == "not_installed"
+
+
+def test_a_python_without_the_package_hands_over_to_the_command_on_path(project: Path) -> None:
+    """bazinga-db installed with pipx or in a virtualenv: the skill's python3 lacks the
+    package, and the launcher runs the bazinga-db command found on PATH instead."""
+    bin_folder = os.path.dirname(sys.executable)
+    assert os.path.exists(os.path.join(bin_folder, "bazinga-db")), "the test needs an installed bazinga-db command"
+    python = [sys.executable, "-S"]
+    result = run_script(project, "--json", "create-session", "sess_path", python=python,
+                        path=bin_folder + os.pathsep + os.environ.get("PATH", ""))
+    assert result.code == 0, result
+    assert json.loads(result.out)["session_id"] == "sess_path"
+    assert (project / "bazinga" / "bazinga.db").is_file()
 
 
 def test_the_script_runs_from_any_folder(project: Path, tmp_path: Path) -> None:

@@ -16,9 +16,16 @@ def main() -> None:
     try:
         from bazinga_db.cli import run
     except ImportError as exc:
+        # This python3 lacks the package, but a `bazinga-db` command on PATH (pipx, or a
+        # virtualenv's bin folder) carries its own interpreter: hand the call over to it.
+        import shutil
+
+        command = shutil.which("bazinga-db")
+        if command:
+            os.execv(command, [command, *sys.argv[1:]])
         message = (
-            f"the bazinga-db package is not installed for {sys.executable} ({exc}); "
-            "install it with: python3 -m pip install bazinga-db"
+            f"the bazinga-db package is not installed for {sys.executable} ({exc}), and there is "
+            "no bazinga-db command on PATH; install it with: python3 -m pip install bazinga-db"
         )
         if "--json" in sys.argv[1:]:
             import json
