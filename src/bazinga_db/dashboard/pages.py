@@ -290,42 +290,39 @@ def _change_text(changes: Any) -> str:
     return "; ".join(parts)
 
 
+def _list_panel(panel_id: str, title: str, empty: str, body: str | None) -> str:
+    """A live panel: its items, or a line saying there are none yet."""
+    content = body if body is not None else f'<p class="empty">{empty}</p>'
+    return f'<section class="panel" data-live id="{panel_id}"><h2>{title}</h2>{content}</section>'
+
+
 def timeline_panel(events: list[dict[str, Any]]) -> str:
-    if not events:
-        rows = '<p class="empty">No task-group changes yet.</p>'
-    else:
-        rows = '<ol class="timeline">' + "".join(
-            f'<li data-group="{esc(event["group_id"])}">{_time(event["timestamp"], clock(event["timestamp"]))} '
-            f'<span class="group">{esc(event["group_id"])}</span> {_change_text(event["changes"])}</li>'
-            for event in events
-        ) + "</ol>"
-    return f'<section class="panel" data-live id="timeline"><h2>Task-group timeline</h2>{rows}</section>'
+    body = '<ol class="timeline">' + "".join(
+        f'<li data-group="{esc(event["group_id"])}">{_time(event["timestamp"], clock(event["timestamp"]))} '
+        f'<span class="group">{esc(event["group_id"])}</span> {_change_text(event["changes"])}</li>'
+        for event in events
+    ) + "</ol>"
+    return _list_panel("timeline", "Task-group timeline", "No task-group changes yet.", body if events else None)
 
 
 def decisions_panel(decisions: list[dict[str, Any]]) -> str:
-    if not decisions:
-        rows = '<p class="empty">No decisions recorded yet.</p>'
-    else:
-        rows = '<ol class="records">' + "".join(
-            f'<li>{_time(d["timestamp"], clock(d["timestamp"]))} <strong>{esc(d["decision_type"])}</strong>'
-            f'{" · iteration " + esc(d["iteration"]) if d.get("iteration") is not None else ""}'
-            f'<pre>{esc(pretty(d["decision_data"]))}</pre></li>'
-            for d in decisions
-        ) + "</ol>"
-    return f'<section class="panel" data-live id="decisions"><h2>Decisions</h2>{rows}</section>'
+    body = '<ol class="records">' + "".join(
+        f'<li>{_time(d["timestamp"], clock(d["timestamp"]))} <strong>{esc(d["decision_type"])}</strong>'
+        f'{" · iteration " + esc(d["iteration"]) if d.get("iteration") is not None else ""}'
+        f'<pre>{esc(pretty(d["decision_data"]))}</pre></li>'
+        for d in decisions
+    ) + "</ol>"
+    return _list_panel("decisions", "Decisions", "No decisions recorded yet.", body if decisions else None)
 
 
 def skills_panel(outputs: list[dict[str, Any]]) -> str:
-    if not outputs:
-        rows = '<p class="empty">No skill outputs yet.</p>'
-    else:
-        rows = '<div class="skills">' + "".join(
-            f'<article class="skill"><div><strong>{esc(o["skill_name"])}</strong> '
-            f'<span class="muted">{esc(o.get("agent_type") or "")} {esc(o.get("group_id") or "")}</span> '
-            f'{_time(o["timestamp"], clock(o["timestamp"]))}</div><pre>{esc(pretty(o["output_data"]))}</pre></article>'
-            for o in outputs
-        ) + "</div>"
-    return f'<section class="panel" data-live id="skills"><h2>Skill outputs</h2>{rows}</section>'
+    body = '<div class="skills">' + "".join(
+        f'<article class="skill"><div><strong>{esc(o["skill_name"])}</strong> '
+        f'<span class="muted">{esc(o.get("agent_type") or "")} {esc(o.get("group_id") or "")}</span> '
+        f'{_time(o["timestamp"], clock(o["timestamp"]))}</div><pre>{esc(pretty(o["output_data"]))}</pre></article>'
+        for o in outputs
+    ) + "</div>"
+    return _list_panel("skills", "Skill outputs", "No skill outputs yet.", body if outputs else None)
 
 
 def states_panel(session_id: str, history: list[dict[str, Any]], diff: dict[str, Any] | None) -> str:
