@@ -11,6 +11,7 @@ SOURCES := $(shell find src -name '*.py' -o -name '*.md' -o -name '*.js' -o -nam
 $(VENV)/.installed: $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	rm -rf build  # setuptools would otherwise ship modules left there by an earlier layout
 	$(PY) -m pip install -q --force-reinstall --no-deps .
 	$(PY) -m pip install -q '.[test,postgres]'
 	touch $@

@@ -20,7 +20,7 @@ from pathlib import Path
 from mcp import Client, StdioServerParameters
 
 from bazinga_db import BazingaDB
-from bazinga_db.mcp_server import build_server
+from bazinga_db.frontends.mcp import build_server
 from bazinga_db.skill import install_skill
 
 

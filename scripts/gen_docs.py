@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from bazinga_db import operations
-from bazinga_db.cli import PROGRAM, usage
+from bazinga_db.operations import PROGRAM, usage
 
 CLI_DOC = REPO / "docs" / "cli.md"
 README = REPO / "README.md"

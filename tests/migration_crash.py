@@ -23,8 +23,8 @@ from reliability import cli, has_database_open, run_checked, sqlite_health
 
 def classify_file(path: str) -> str:
     """'absent', 'unmigrated' (nothing of ours in it), 'migrated', or what is wrong."""
-    from bazinga_db.migrations import LATEST_VERSION
-    from bazinga_db.schema import TABLES_V1
+    from bazinga_db.db.migrations import LATEST_VERSION
+    from bazinga_db.db.schema import TABLES_V1
 
     if not os.path.exists(path):
         return "absent"

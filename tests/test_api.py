@@ -37,7 +37,7 @@ def test_every_store_operation_is_a_method_with_the_declared_arguments() -> None
     import inspect
 
     for operation in operations.OPERATIONS:
-        if operation.handler is not None:
+        if operation.tool:
             continue  # tool commands (servers, exports) are not store methods
         method = getattr(BazingaDB, operation.method)
         signature = inspect.signature(method)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bazinga_db import operations
-from bazinga_db.cli import main
+from bazinga_db.frontends.cli import main
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bazinga_db import BazingaDB, Conflict, InvalidInput, ReadOnlyViolation, SessionNotFound
-from bazinga_db.migrations import MIGRATIONS
+from bazinga_db.db.migrations.steps import MIGRATIONS
 
 
 def test_session_round_trip(cli):
@@ -168,7 +168,7 @@ def test_migrate_is_idempotent(cli):
 @pytest.mark.sqlite_only
 def test_marked_tests_run_on_sqlite_only(store: BazingaDB, db_backend: str):
     assert db_backend == "sqlite"
-    assert store._backend.dialect == "sqlite"
+    assert store.backend.dialect == "sqlite"
 
 
 def test_tests_using_the_file_path_run_on_sqlite_only(cli, db_path: str, db_backend: str):
@@ -178,4 +178,4 @@ def test_tests_using_the_file_path_run_on_sqlite_only(cli, db_path: str, db_back
 
 
 def test_every_other_test_runs_on_the_backend_it_is_given(store: BazingaDB, db_backend: str):
-    assert store._backend.dialect == db_backend
+    assert store.backend.dialect == db_backend

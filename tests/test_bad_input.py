@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bazinga_db import BazingaDB, InvalidInput
-from bazinga_db.migrations import LATEST_VERSION
+from bazinga_db.db.migrations import LATEST_VERSION
 
 SESSION = "sess_bad_input"
 ONE_MIB = 1024 * 1024

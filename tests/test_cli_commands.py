@@ -91,7 +91,7 @@ def test_every_command_in_its_seed_form(cli, db_path) -> None:  # type: ignore[n
     assert session["status"] == "completed" and session["end_time"] is not None
     assert [s["session_id"] for s in ok(cli("list-sessions")).json()] == ["s1"]
     assert ok(cli("list-sessions", "--status", "active")).json() == []
-    from bazinga_db.migrations import LATEST_VERSION
+    from bazinga_db.db.migrations import LATEST_VERSION
 
     assert ok(cli("migrate")).out == f"✓ Database schema up to date (version {LATEST_VERSION})\n"
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.costs import DEFAULT_PRICES, effective_prices, match_price
+from bazinga_db.util.prices import DEFAULT_PRICES, effective_prices, match_price
 
 
 def test_models_are_priced_by_exact_name_then_prefix_then_family() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bazinga_db import operations, render
+from bazinga_db import operations
+from bazinga_db.frontends import render
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,7 +52,7 @@ def test_skill_document_mentions_every_command() -> None:
     if not skill.exists():
         pytest.skip("no skill folder in this checkout")
     text = skill.read_text(encoding="utf-8")
-    missing = [op.name for op in operations.OPERATIONS if op.handler is None and op.name not in text]
+    missing = [op.name for op in operations.OPERATIONS if not op.tool and op.name not in text]
     assert missing == [], f"SKILL.md does not mention: {', '.join(missing)}"
 
 
@@ -60,7 +61,7 @@ def test_every_example_runs_on_a_fresh_database(cli) -> None:  # type: ignore[no
     # so that every read example finds what the write examples stored. Tool commands
     # (operations with a handler, such as servers) are not store operations: their
     # examples are checked by their own tests.
-    store_operations = [operation for operation in operations.OPERATIONS if operation.handler is None]
+    store_operations = [operation for operation in operations.OPERATIONS if not operation.tool]
     ordered = [op for op in store_operations if op.write] + [op for op in store_operations if not op.write]
     assert ordered[0].name == "create-session"
     for operation in ordered:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.export_import import TABLE_ORDER
+from bazinga_db.admin.transfer import TABLE_ORDER
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from bazinga_db import BazingaDB, cli, operations
-from bazinga_db.mcp_server import api_type_hints
+from bazinga_db import BazingaDB, operations
+from bazinga_db.frontends import argv, cli
+from bazinga_db.frontends.mcp import api_type_hints
 from bazinga_db.operations import Operation
 from bazinga_db.skill import install_skill
 from conftest import run_cli
 
-STORE_OPERATIONS = [operation for operation in operations.OPERATIONS if operation.handler is None]
+STORE_OPERATIONS = [operation for operation in operations.OPERATIONS if not operation.tool]
 SAMPLE_VALUES = {"str": "x", "int": "3", "json": '{"a": 1}'}
 PYTHON_TYPES = {"str": str, "int": int, "flag": bool}
 
@@ -46,10 +47,10 @@ def test_api_method_matches_the_operation(operation: Operation) -> None:
 @pytest.mark.parametrize("operation", operations.OPERATIONS, ids=lambda operation: operation.name)
 def test_cli_flags_are_the_argument_names(operation: Operation) -> None:
     """Every argument given as its --flag reaches the API under its own name."""
-    argv = [operation.name]
+    command = [operation.name]
     for param in operation.params:
-        argv += [param.flag] if param.kind == "flag" else [param.flag, SAMPLE_VALUES[param.kind]]
-    invocation = cli.parse(argv)
+        command += [param.flag] if param.kind == "flag" else [param.flag, SAMPLE_VALUES[param.kind]]
+    invocation = argv.parse(command)
     assert invocation.operation is operation
     assert list(invocation.arguments) == [param.name for param in operation.params]
     out = io.StringIO()
@@ -73,7 +74,7 @@ def test_cli_accepts_the_tool_names() -> None:
 def test_mcp_tools_match_the_operations(db_path: str) -> None:
     from mcp import Client
 
-    from bazinga_db.mcp_server import build_server
+    from bazinga_db.frontends.mcp import build_server
 
     async def list_tools() -> list[Any]:
         db = BazingaDB(db_path)
@@ -100,7 +101,7 @@ def test_json_field_names_are_the_same_everywhere(db_path: str) -> None:
     """A record read through the CLI (--json), the API and MCP has the same fields and values."""
     from mcp import Client
 
-    from bazinga_db.mcp_server import build_server
+    from bazinga_db.frontends.mcp import build_server
 
     with BazingaDB(db_path) as db:
         db.create_session("sess_n", "parallel", "names")

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from bazinga_db import schema
+from bazinga_db.db import schema
 
 LONG_ID = "s" * 129
 CASES: list[tuple[str, list[str], list[str]]] = [

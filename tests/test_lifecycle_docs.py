@@ -17,7 +17,7 @@ def test_commands_are_declared_implemented_and_documented() -> None:
         operation = operations.find(name)
         assert operation is not None, name
         assert f"`{name}" in section or f"bazinga-db {name}" in section, name
-        if operation.handler is None:
+        if not operation.tool:
             method = getattr(BazingaDB, operation.method)
             code = method.__code__
             arguments = code.co_varnames[1:code.co_argcount]

@@ -13,7 +13,7 @@ import pytest
 from mcp import Client, MCPError, StdioServerParameters
 
 from bazinga_db import BazingaDB
-from bazinga_db.mcp_server import build_server, store_operations, tool_name
+from bazinga_db.frontends.mcp import build_server, store_operations, tool_name
 from conftest import run_cli
 
 JSON_TYPES = {"str": "string", "int": "integer", "flag": "boolean"}

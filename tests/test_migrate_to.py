@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bazinga_db import BazingaDB, schema
-from bazinga_db.backends import open_backend
+from bazinga_db.db.backends import open_backend
 from conftest import run_cli
 
 

@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 
-from bazinga_db import BazingaDB, SchemaTooNew, migrations, schema
-from bazinga_db.backends.sqlite import APPLICATION_ID
+from bazinga_db import BazingaDB, SchemaTooNew
+from bazinga_db.db import schema
+from bazinga_db.db.backends.sqlite import APPLICATION_ID
+from bazinga_db.db.migrations import steps as migrations
+from bazinga_db.db.migrations.adoption import TIMESTAMP_COLUMNS
 from upstream_fixtures import SEED_ERA_ROWS, SEED_ERA_SCHEMA, V19_EXTRA_TABLES, V19_ROWS, V19_SCHEMA
 
 pytestmark = pytest.mark.sqlite_only
@@ -114,7 +117,7 @@ def assert_our_schema(path: Path, reference: Path) -> None:
 
 def assert_timestamps_normalised(path: Path) -> None:
     for table in OUR_TABLES:
-        names = [c for c in schema.TABLES_BY_NAME[table].column_names if c in migrations.TIMESTAMP_COLUMNS]
+        names = [c for c in schema.TABLES_BY_NAME[table].column_names if c in TIMESTAMP_COLUMNS]
         for name in names:
             for row in rows(path, f"SELECT {name} AS t FROM {table} WHERE {name} IS NOT NULL"):
                 assert ISO_MS.match(row["t"]), (table, name, row["t"])
@@ -382,8 +385,10 @@ def test_eight_processes_start_on_a_missing_file_at_once(tmp_path: Path) -> None
     assert_our_schema(path, fresh_file(tmp_path))
 
 
-def test_the_store_knows_the_latest_schema_version() -> None:
-    """store_base recognises an up-to-date file without importing the migrations."""
-    from bazinga_db import migrations, store_base
+def test_the_schema_version_is_the_number_of_named_migrations() -> None:
+    """The version comes from the one list of names; every name is a step, every step is named."""
+    from bazinga_db.db.migrations import LATEST_VERSION, NAMES, steps
 
-    assert store_base.SCHEMA_VERSION == migrations.LATEST_VERSION == len(migrations.MIGRATIONS)
+    assert LATEST_VERSION == len(NAMES) == len(steps.MIGRATIONS)
+    defined = sorted(name for name in vars(steps) if name[:1] == "m" and name[1:4].isdigit())
+    assert defined == list(NAMES)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bazinga_db import BazingaDB, DatabaseError
-from bazinga_db.backends.postgres import mask_password, to_pyformat
-from bazinga_db.migrations import MIGRATIONS
+from bazinga_db.db.backends.postgres import mask_password, to_pyformat
+from bazinga_db.db.migrations.steps import MIGRATIONS
 from conftest import run_cli
 from postgres_helper import free_port
 
@@ -57,7 +57,7 @@ def test_schema_version_lives_with_migrations_table(postgres_server):
     name = postgres_server.create_database()
     with BazingaDB(postgres_server.url(name)) as db:
         assert db.migrate()["applied"] == [migration for migration, _ in MIGRATIONS]
-        assert db._backend.schema_version() == len(MIGRATIONS)
+        assert db.backend.schema_version() == len(MIGRATIONS)
     rows = postgres_server.execute("SELECT obj_description('_migrations'::regclass, 'pg_class')", name)
     assert rows == [(f"bazinga-db schema {len(MIGRATIONS)}",)]
     # Integer and text columns have the types the JSON output relies on.
@@ -97,7 +97,7 @@ def test_a_schema_of_its_own_through_search_path(postgres_server):
 def test_sqlite_calls_never_import_psycopg(tmp_path: Path):
     code = (
         "import sys\n"
-        "from bazinga_db.cli import main\n"
+        "from bazinga_db.frontends.cli import main\n"
         f"assert main(['--db', {str(tmp_path / 'x.db')!r}, 'log-interaction', 's', 'pm', 'hi']) == 0\n"
         f"assert main(['--db', {str(tmp_path / 'x.db')!r}, 'get-logs', 's']) == 0\n"
         "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n"
@@ -143,7 +143,7 @@ def test_a_held_write_lock_means_busy_after_the_deadline_and_nothing_written(pos
     import psycopg
 
     from bazinga_db import DatabaseBusy
-    from bazinga_db.backends import postgres
+    from bazinga_db.db.backends import postgres
 
     name = postgres_server.create_database()
     url = postgres_server.url(name)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from bazinga_db.migrations import MIGRATIONS
+from bazinga_db.db.migrations.steps import MIGRATIONS
 from conftest import run_cli
 
 WORKERS = 16

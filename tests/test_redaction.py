@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.redaction import redact_json, redact_text
+from bazinga_db.util.redaction import redact_json, redact_text
 
 # Built by concatenation so that no scanner mistakes this file for a leak.
 ANTHROPIC = "sk-ant-" + "api03-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6"

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.lifecycle import SESSION_TABLES
+from bazinga_db.db.schema import SESSION_TABLES
 
 
 def fill(db: BazingaDB, session_id: str, status: str | None) -> None:

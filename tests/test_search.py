@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.search import fts5_expression, parse_query
+from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 
 def back_to_version_1(db_path: str) -> None:
@@ -40,7 +40,7 @@ def test_results_are_ranked_highlighted_and_filtered(logs: BazingaDB) -> None:
     assert logs.search_logs("pagination", session_id="s2") == []
     assert len(logs.search_logs("pagination", limit=1)) == 1
     assert [row["session_id"] for row in logs.search_logs("OAUTH2 CALLBACK")] == ["s2"]  # case folded everywhere
-    if logs._backend.dialect == "sqlite":  # FTS5's unicode61 also folds accents; PostgreSQL's 'simple' does not
+    if logs.backend.dialect == "sqlite":  # FTS5's unicode61 also folds accents; PostgreSQL's 'simple' does not
         assert [row["session_id"] for row in logs.search_logs("CAFE")] == ["s2"]
 
 

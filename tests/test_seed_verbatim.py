@@ -38,7 +38,7 @@ def seed_shell(tmp_path: Path, db_path: str):  # type: ignore[no-untyped-def]
         "import os, sys\n"
         "here = os.path.dirname(os.path.abspath(__file__))\n"
         "sys.path[:] = [p for p in sys.path if os.path.abspath(p or '.') != here]\n"
-        "from bazinga_db.cli import run\n"
+        "from bazinga_db.frontends.cli import run\n"
         "run()\n"
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.jsondiff import diff
+from bazinga_db.util.jsondiff import diff
 
 PM_1 = '{"iteration": 1, "mode": "parallel", "pending_groups": ["group_a", "group_b"], "completed_groups": []}'
 PM_2 = '{"iteration": 3, "mode": "parallel", "pending_groups": ["group_b"], "completed_groups": ["group_a"], "note": "x y"}'

@@ -13,7 +13,7 @@ from bazinga_db import BazingaDB, InvalidInput
 def synchronous_of(db_path: str) -> int:
     with BazingaDB(db_path) as db:
         db.log_interaction("s1", "pm", "x")
-        row = db._backend.connection.execute("PRAGMA synchronous").fetchone()  # type: ignore[attr-defined]
+        row = db.backend.connection.execute("PRAGMA synchronous").fetchone()  # type: ignore[attr-defined]
         return int(next(iter(row.values())))
 
 

@@ -103,7 +103,7 @@ def test_concurrent_increments_never_lose_one(cli, db_path):
 
 def test_a_writer_waits_out_a_lock_held_longer_than_the_busy_timeout(cli, db_path):
     """SQLite's busy timeout alone would fail after 5 s; the retry loop keeps the agent queued."""
-    from bazinga_db.backends.sqlite import BUSY_TIMEOUT_MS
+    from bazinga_db.db.backends.sqlite import BUSY_TIMEOUT_MS
 
     assert cli("create-session", SESSION, "parallel", "x").code == 0
     holder = sqlite3.connect(db_path, isolation_level=None)

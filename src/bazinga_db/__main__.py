@@ -1,3 +1,3 @@
-from bazinga_db.cli import run
+from bazinga_db.frontends.cli import run
 
 run()

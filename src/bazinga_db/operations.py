@@ -1,16 +1,24 @@
-"""The one table of operations that the CLI, the Python API and the MCP server share.
+"""The one table of operations that the CLI, batch mode, the MCP server and the Python API
+share, and the one binder that turns what a caller gave into a method's keyword arguments.
 
 Each operation names its BazingaDB method (the operation name with ``_`` for ``-``), its
-arguments in order and its help. An argument marked ``positional`` may be given in the
-seed's positional form or as ``--flag``; the others only as flags. Argument names are
-the method's keyword names and the JSON field names; the CLI spells them with ``-``.
+arguments in order, its help and the ✓ line a write prints (a template filled by
+``frontends/render.py``). An argument marked ``positional`` may be given in the seed's
+positional form or as ``--flag``; the others only as flags. Argument names are the
+method's keyword names and the JSON field names; the CLI spells them with ``-``.
+A ``tool`` operation is not a store method: ``frontends/commands.py`` runs it.
 """
 
 from __future__ import annotations
 
+from .errors import UsageError
+
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
+
+PROGRAM = "bazinga-db"
 
 # kinds: "str" (text), "int", "json" (parsed JSON), "flag" (boolean switch)
 
@@ -43,12 +51,14 @@ class Param:
 
 
 class Operation:
-    """One command. ``handler`` ("module:function", imported only when the command runs)
-    marks a tool command such as ``dashboard`` that is not a store method; it is called as
-    ``handler(arguments, invocation, stdout, stderr)`` and returns the exit code.
+    """One command. ``tool`` marks a command such as ``dashboard`` that is not a store
+    method: ``frontends.commands.<method>_command(arguments, invocation, stdout, stderr)``
+    runs it and returns the exit code. ``confirm`` is the ✓ line of a write, a template
+    over the result's fields, the arguments and the fields ``frontends/render.py`` derives;
+    ``unchanged`` is the line when the write found everything already as asked.
     """
 
-    __slots__ = ("audience", "example", "handler", "name", "params", "summary", "write")
+    __slots__ = ("audience", "confirm", "example", "name", "params", "summary", "tool", "unchanged", "write")
 
     def __init__(
         self,
@@ -58,15 +68,19 @@ class Operation:
         *,
         write: bool,
         example: str,
-        handler: str | None = None,
+        tool: bool = False,
         audience: str = "agent",
+        confirm: str | None = None,
+        unchanged: str | None = None,
     ) -> None:
         self.name = name
         self.summary = summary
         self.params = params
         self.write = write
         self.example = example
-        self.handler = handler
+        self.tool = tool
+        self.confirm = confirm or f"✓ {name} done"
+        self.unchanged = unchanged
         # "agent": used during a run, documented in full in SKILL.md; "operator": for
         # people and scripts around a run (export, prune, dashboard …), listed briefly.
         self.audience = audience
@@ -107,6 +121,8 @@ OPERATIONS: list[Operation] = [
          _p("mode", "simple or parallel (default simple)"),
          _p("requirements", "the original requirements text", aliases=("original_requirements",)),
          Param("metadata", "extra facts about the session (a JSON object)", kind="json")],
+        confirm="✓ Session created: {session}",
+        unchanged="✓ Session already exists: {session} (unchanged)",
         write=True,
         example='create-session bazinga_20250113_143530 simple "Add user authentication with OAuth2 support"',
     ),
@@ -117,6 +133,7 @@ OPERATIONS: list[Operation] = [
     Operation(
         "update-session-status", "Set a session's status: active, completed or failed.",
         [SESSION, _p("status", "active, completed or failed", required=True)],
+        confirm="✓ Session {session} → {status}",
         write=True, example="update-session-status bazinga_20250113_143530 completed",
     ),
     Operation(
@@ -130,6 +147,7 @@ OPERATIONS: list[Operation] = [
          GROUP_FLAG,
          Param("log_type", "interaction (default) or another kind of entry"),
          IDEMPOTENCY],
+        confirm="✓ Logged {agent} interaction for session {session}{iteration_note}",
         write=True, example='log-interaction sess_abc123 pm "Task breakdown created: 3 groups" 1 pm_main',
     ),
     Operation(
@@ -155,6 +173,7 @@ OPERATIONS: list[Operation] = [
          _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",)),
          _p("state_data", "the state, a JSON document", kind="json", required=True, aliases=("data", "json")),
          GROUP_FLAG, IDEMPOTENCY],
+        confirm="✓ Saved {state} state for session {session}{group_note}",
         write=True, example="""save-state sess_abc123 pm '{"iteration": 1, "mode": "parallel"}'""",
     ),
     Operation(
@@ -170,6 +189,8 @@ OPERATIONS: list[Operation] = [
          _p("name", "what the group is about", required=True),
          _p("status", "pending (default), in_progress, completed or failed"),
          _p("assigned_to", "the agent working on it")],
+        confirm="✓ Task group created: {id} ({name}) in session {session} → {status}",
+        unchanged="✓ Task group already exists: {id} in session {session} (unchanged)",
         write=True, example='create-task-group group_a sess_abc123 "Authentication" pending developer_1',
     ),
     Operation(
@@ -183,6 +204,7 @@ OPERATIONS: list[Operation] = [
          Param("last_review_status", "APPROVED or CHANGES_REQUESTED", aliases=("review_status",)),
          Param("increment_revision", "add one to the revision count, atomically", kind="flag"),
          Param("name", "rename the group")],
+        confirm="✓ Updated task group: {id} → {status}{changes_note}",
         write=True, example="update-task-group group_a --session sess_abc123 --status completed",
     ),
     Operation(
@@ -208,6 +230,7 @@ OPERATIONS: list[Operation] = [
          Param("cache_read_tokens", "tokens read from the prompt cache", kind="int", aliases=("cache_read",)),
          Param("cache_write_tokens", "tokens written to the prompt cache", kind="int", aliases=("cache_write",)),
          IDEMPOTENCY],
+        confirm="✓ Logged {tokens_text} tokens for {agent} in session {session}{cost_note}",
         write=True, example="log-tokens sess_abc123 developer 12450 developer_1",
     ),
     Operation(
@@ -224,6 +247,7 @@ OPERATIONS: list[Operation] = [
          GROUP_FLAG,
          Param("iteration", "the iteration it ran in", kind="int"),
          IDEMPOTENCY],
+        confirm="✓ Saved {skill_name} output for session {session}",
         write=True, example="""save-skill-output sess_abc123 lint '{"errors": 0, "warnings": 3}'""",
     ),
     Operation(
@@ -235,6 +259,7 @@ OPERATIONS: list[Operation] = [
         "set-config", "Store a JSON value under a key.",
         [_p("key", "the configuration key", required=True),
          _p("value", "a JSON value", kind="json", required=True)],
+        confirm="✓ Config saved: {key}",
         write=True, example="""set-config max_parallel_developers 4""",
     ),
     Operation(
@@ -249,6 +274,7 @@ OPERATIONS: list[Operation] = [
          _p("decision_data", "the decision, a JSON document", kind="json", required=True, aliases=("data", "json")),
          _p("iteration", "the iteration number", kind="int"),
          IDEMPOTENCY],
+        confirm="✓ Logged {decision_type} decision for session {session}",
         write=True, example="""log-decision sess_abc123 spawn_developers '{"count": 3}' 1""",
     ),
     Operation(
@@ -272,21 +298,23 @@ OPERATIONS: list[Operation] = [
          Param("port", "port to listen on (default 8765; 0 picks a free one)", kind="int"),
          Param("token", "secret every request must carry (?token=, a Bearer header or the cookie it sets); "
                "also read from BAZINGA_DASHBOARD_TOKEN")],
-        write=False, example="dashboard --port 8765", handler="bazinga_db.dashboard.server:run_command", audience="operator",
+        write=False, example="dashboard --port 8765", tool=True, audience="operator",
     ),
     Operation(
         "migrate", "Bring the database to the current schema now (it also happens on first use).",
-        [], write=True, example="migrate", audience="operator",
+        [], confirm="✓ Database schema at version {schema_version} (applied {applied_list})",
+        unchanged="✓ Database schema up to date (version {schema_version})",
+        write=True, example="migrate", audience="operator",
     ),
     Operation(
         "install-skill", "Install the agent skill into a project's .claude/skills/bazinga-db/.",
         [_p("dir", "the project folder (default: the project root, else the current folder)"),
          Param("force", "replace a copy that was modified by hand", kind="flag")],
-        write=True, example="install-skill", handler=".skill:install_skill_command", audience="operator",
+        write=True, example="install-skill", tool=True, audience="operator",
     ),
     Operation(
         "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
-        [], write=False, example="mcp", handler=".mcp_server:serve_command", audience="operator",
+        [], write=False, example="mcp", tool=True, audience="operator",
     ),
 ]
 
@@ -331,39 +359,41 @@ OPERATIONS += [
          Param("format", "jsonl (the only format)"),
          Param("output", "write to this file instead of stdout (replaced whole, never half-written)",
                aliases=("o",))],
-        write=False, example="export --output backup.jsonl", handler=".export_import:export_command", audience="operator",
+        write=False, example="export --output backup.jsonl", tool=True, audience="operator",
     ),
     Operation(
         "import", "Merge an export into this database in one transaction; importing twice adds nothing.",
         [_p("file", "the export file, or - for stdin", required=True)],
-        write=True, example="import backup.jsonl", handler=".export_import:import_command", audience="operator",
+        write=True, example="import backup.jsonl", tool=True, audience="operator",
     ),
     Operation(
         "prune", "Delete finished sessions older than a cutoff with all their rows (never active ones).",
         [Param("older_than", "a duration before now (30d, 12h, 45m, 2w) or an ISO-8601 date", required=True),
          Param("status", "only completed or only failed sessions (default: both)"),
          Param("dry_run", "report what would be deleted, delete nothing", kind="flag")],
+        confirm="{prune_summary}",
         write=True, example="prune --older-than 30d --dry-run", audience="operator",
     ),
     Operation(
         "vacuum", "Give the space of deleted rows back to the file system (SQLite); reports bytes before/after.",
-        [], write=True, example="vacuum", audience="operator",
+        [], confirm="✓ Vacuumed {database}: {size_before} → {size_after} ({size_freed} freed)",
+        write=True, example="vacuum", audience="operator",
     ),
     Operation(
         "doctor", "Check the database: integrity, schema version, WAL size, orphan rows (exit 1 if unhealthy).",
-        [], write=False, example="doctor --json", handler=".maintenance:run_doctor", audience="operator",
+        [], write=False, example="doctor --json", tool=True, audience="operator",
     ),
     Operation(
         "backup", "Copy the database to DEST while agents keep writing (a consistent, verified snapshot).",
         [_p("destination", "the file to write (refused if it exists, unless --force)", required=True,
             aliases=("dest",)),
          Param("force", "overwrite DEST if it exists", kind="flag")],
-        write=False, example="backup bazinga/backup-2025-01-13.db", handler=".maintenance:run_backup", audience="operator",
+        write=False, example="backup bazinga/backup-2025-01-13.db", tool=True, audience="operator",
     ),
     Operation(
         "batch",
         "Run many commands over one open database: a JSON command per line in, a JSON answer per line out.",
-        [], write=True, handler="bazinga_db.batch:run", audience="operator",
+        [], write=True, tool=True, audience="operator",
         example="""batch <<< '{"op": "get-session", "args": {"session_id": "sess_abc123"}, "id": 1}'""",
     ),
     Operation(
@@ -372,7 +402,7 @@ OPERATIONS += [
          Param("append", "copy into a target that already holds rows (fails, copying nothing, if a key "
                "exists there)", kind="flag")],
         write=True, example="migrate-to postgresql://bazinga@db.example.com/bazinga",
-        handler="bazinga_db.transfer:migrate_to", audience="operator",
+        tool=True, audience="operator",
     ),
 ]
 
@@ -382,3 +412,65 @@ BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPER
 def find(name: str) -> Operation | None:
     """Look an operation up by its name, forgiving case and ``_`` for ``-``."""
     return BY_NAME.get(name.strip().lower().replace("_", "-"))
+
+
+# -- binding ----------------------------------------------------------------------------
+
+
+def bind(
+    operation: Operation,
+    named: Mapping[str, Any],
+    positionals: Sequence[str] = (),
+    *,
+    cli: bool = False,
+    convert: Callable[[Param, Any], Any] | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of ``operation``'s method from what a caller gave.
+
+    ``named`` maps argument names (any alias, ``-`` or ``_``) to values; ``positionals``
+    fill the positional arguments not given by name, in order. A value of None counts as
+    not given (JSON null, like an omitted flag). ``convert`` turns each given value into
+    the argument's type (the CLI's text into numbers and JSON). ``cli`` words the errors
+    for the command line (``--flags`` and METAVARs) instead of argument names.
+    """
+    bound: dict[str, Any] = {}
+    for key, value in named.items():
+        param = operation.param(str(key).strip().lower().replace("-", "_"))
+        if param is None:
+            names = ", ".join(p.name for p in operation.params) or "none"
+            raise UsageError(f"unknown argument {key!r} for {operation.name}; its arguments are: {names}")
+        if param.name in bound:
+            raise UsageError(f"argument {param.name} is given twice (as {key!r})")
+        if param.kind == "flag" and not isinstance(value, bool):
+            raise UsageError(f"{param.name} is a switch: give true or false")
+        bound[param.name] = value
+    open_slots = [p for p in operation.params if p.positional and bound.get(p.name) is None]
+    if len(positionals) > len(open_slots):
+        extra = positionals[len(open_slots)]
+        raise UsageError(f"unexpected extra argument {extra!r} for {operation.name}", hint=f"usage: {usage(operation)}")
+    for param, value in zip(open_slots, positionals):
+        bound[param.name] = value
+    missing = [p for p in operation.params if p.required and bound.get(p.name) is None]
+    if missing:
+        if cli:
+            described = ", ".join(f"{p.metavar} ({p.help})" for p in missing)
+            raise UsageError(f"{operation.name} is missing {described}", hint=f"usage: {usage(operation)}")
+        described = ", ".join(f"{p.name} ({p.help})" for p in missing)
+        raise UsageError(f"{operation.name} is missing {described}")
+    return {
+        param.name: bound[param.name] if convert is None else convert(param, bound[param.name])
+        for param in operation.params
+        if bound.get(param.name) is not None
+    }
+
+
+def usage(operation: Operation) -> str:
+    """``bazinga-db NAME POSITIONAL [OPTIONAL] [--flag VALUE]``."""
+    parts = [PROGRAM, operation.name]
+    for param in operation.params:
+        if param.positional:
+            parts.append(param.metavar if param.required else f"[{param.metavar}]")
+    for param in operation.params:
+        if not param.positional:
+            parts.append(f"[{param.flag}]" if param.kind == "flag" else f"[{param.flag} {param.metavar}]")
+    return " ".join(parts)

@@ -14,7 +14,7 @@ def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != here]
     try:
-        from bazinga_db.cli import run
+        from bazinga_db.frontends.cli import run
     except ImportError as exc:
         # This python3 lacks the package, but a `bazinga-db` command on PATH (pipx, or a
         # virtualenv's bin folder) carries its own interpreter: hand the call over to it.

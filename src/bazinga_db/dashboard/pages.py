@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..validation import SESSION_STATUSES, TASK_STATUSES
+from ..util.validation import SESSION_STATUSES, TASK_STATUSES
 from . import charts
 from .queries import pretty
 

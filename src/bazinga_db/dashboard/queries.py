@@ -11,10 +11,10 @@ import difflib
 import json
 from typing import Any
 
-from ..backends import Transaction
+from ..core import decode
+from ..db.backends import Transaction
 from ..errors import InvalidInput, SessionNotFound
-from ..store_base import decode
-from ..validation import TASK_STATUSES
+from ..util.validation import TASK_STATUSES
 
 SESSION_LIMIT = 200
 LOG_LIMIT = 500
@@ -49,11 +49,11 @@ def sessions_overview(
         f" FROM sessions s {where} ORDER BY s.created_at DESC, s.session_id DESC LIMIT ?",
         (*params, limit),
     )
-    return [decode(row) for row in rows]  # type: ignore[misc]
+    return [decode(row, "sessions") for row in rows]  # type: ignore[misc]
 
 
 def session(tx: Transaction, session_id: str) -> dict[str, Any]:
-    row = decode(tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,)))
+    row = decode(tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,)), "sessions")
     if row is None:
         raise SessionNotFound(f"session {session_id!r} not found")
     return row
@@ -109,11 +109,11 @@ def session_detail(tx: Transaction, session_id: str, *, with_logs: bool = True) 
         "log_filters": filters,
         "tokens": tokens(tx, session_id),
         "states": state_history(tx, session_id),
-        "skill_outputs": [decode(row) for row in tx.all(
+        "skill_outputs": [decode(row, "skill_outputs") for row in tx.all(
             "SELECT * FROM skill_outputs WHERE session_id = ? ORDER BY id DESC LIMIT ?", (session_id, RECORD_LIMIT))],
-        "decisions": [decode(row) for row in tx.all(
+        "decisions": [decode(row, "decisions") for row in tx.all(
             "SELECT * FROM decisions WHERE session_id = ? ORDER BY id DESC LIMIT ?", (session_id, RECORD_LIMIT))],
-        "timeline": [decode(row) for row in tx.all(
+        "timeline": [decode(row, "task_group_events") for row in tx.all(
             "SELECT * FROM task_group_events WHERE session_id = ? ORDER BY id DESC LIMIT ?",
             (session_id, RECORD_LIMIT))],
     }
@@ -160,7 +160,7 @@ def state_history(tx: Transaction, session_id: str) -> list[dict[str, Any]]:
 def state_snapshot(tx: Transaction, session_id: str, snapshot_id: int) -> dict[str, Any]:
     row = decode(tx.one(
         "SELECT * FROM state_snapshots WHERE session_id = ? AND id = ?", (session_id, snapshot_id)
-    ))
+    ), "state_snapshots")
     if row is None:
         raise InvalidInput(f"state snapshot {snapshot_id} is not in session {session_id!r}")
     return row

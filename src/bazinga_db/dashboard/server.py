@@ -21,10 +21,10 @@ from importlib import resources
 from typing import Any, TextIO
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
-from ..backends import Transaction, is_postgres_url
+from ..db.backends import Transaction, is_postgres_url
+from ..db.paths import resolve_target
 from ..errors import BazingaError, DatabaseError, InvalidInput, SessionNotFound, UsageError
-from ..paths import resolve_target
-from ..validation import SESSION_STATUSES
+from ..util.validation import SESSION_STATUSES
 from . import pages, queries
 from .watcher import ChangeWatcher
 
@@ -78,8 +78,8 @@ class Dashboard:
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
         """One short read-only transaction on a connection opened for this request."""
-        from ..backends.sqlite import SQLiteBackend
-        from ..migrations import LATEST_VERSION
+        from ..db.backends.sqlite import SQLiteBackend
+        from ..db.migrations import LATEST_VERSION
 
         if not os.path.exists(self.path):
             raise NotReady()

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 
-from ..backends.sqlite import _quote_path
+from ..db.backends.sqlite import quote_path
 
 POLL_SECONDS = 0.1
 
@@ -79,7 +79,7 @@ class ChangeWatcher(threading.Thread):
         return changed
 
     def _open(self) -> None:
-        uri = "file:" + _quote_path(self.path) + "?mode=ro"
+        uri = "file:" + quote_path(self.path) + "?mode=ro"
         self._connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         self._data_version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
 

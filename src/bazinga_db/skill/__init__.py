@@ -13,7 +13,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .. import operations
 from ..errors import BazingaError, Conflict, InvalidInput
@@ -101,7 +101,7 @@ def install_skill(dir: str | None = None, force: bool = False) -> dict[str, Any]
     is replaced only if an earlier install wrote it, or with ``force``. Nothing is
     written when a modified file blocks the install.
     """
-    from ..paths import find_project_root
+    from ..db.paths import find_project_root
 
     if dir is None:
         project = Path(find_project_root() or os.getcwd())
@@ -178,15 +178,3 @@ def confirmation(result: dict[str, Any]) -> str:
         return f"✓ Skill up to date: {result['skill_dir']}"
     details = ", ".join(f"{relative} {status}" for relative, status in statuses.items())
     return f"✓ Skill installed: {result['skill_dir']} ({details})"
-
-
-def install_skill_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
-    """``bazinga-db install-skill [DIR] [--force]``."""
-    result = install_skill(**arguments)
-    if invocation.json:
-        from ..render import dumps
-
-        print(dumps(result), file=out)
-    elif not invocation.quiet:
-        print(confirmation(result), file=out)
-    return 0

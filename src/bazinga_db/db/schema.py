@@ -1,6 +1,6 @@
 """The logical schema, written once and rendered for each SQL dialect.
 
-Migrations (``migrations.py``) create and change tables from these definitions, so SQLite
+Migrations (``migrations/``) create and change tables from these definitions, so SQLite
 and PostgreSQL always get the same tables, columns and indexes. The eight tables of the
 seed keep their names and seed columns; everything we added sits beside them.
 
@@ -25,7 +25,7 @@ class Column:
         references: str | None = None,
     ) -> None:
         self.name = name
-        self.type = type  # logical: TEXT, INTEGER, REAL, ID (auto-incrementing key)
+        self.type = type  # logical: TEXT, JSON (JSON text), INTEGER, REAL, ID (auto-incrementing key)
         self.not_null = not_null
         self.default = default  # an SQL literal, identical in every dialect
         self.references = references  # "table(column)"; always ON DELETE CASCADE
@@ -79,7 +79,7 @@ TABLES_V1: tuple[Table, ...] = (
             Column("status", not_null=True, default="'active'"),
             Column("created_at"),
             Column("updated_at"),
-            Column("metadata"),  # JSON object
+            Column("metadata", "JSON"),  # an object
         ],
         primary_key=("session_id",),
         indexes=(Index("idx_sessions_created", ("created_at",)),),
@@ -111,7 +111,7 @@ TABLES_V1: tuple[Table, ...] = (
             _session_ref(),
             Column("timestamp", not_null=True),
             Column("state_type", not_null=True),
-            Column("state_data", not_null=True),  # JSON
+            Column("state_data", "JSON", not_null=True),
             Column("group_id"),  # NULL: the state of the whole session
             Column("idempotency_key"),
         ],
@@ -146,7 +146,7 @@ TABLES_V1: tuple[Table, ...] = (
             _session_ref(),
             Column("group_id", not_null=True),
             Column("timestamp", not_null=True),
-            Column("changes", not_null=True),  # JSON: {"field": [old, new], ...}
+            Column("changes", "JSON", not_null=True),  # {"field": [old, new], ...}
         ],
         indexes=(Index("idx_task_group_events", ("session_id", "group_id", "id")),),
     ),
@@ -180,7 +180,7 @@ TABLES_V1: tuple[Table, ...] = (
             _session_ref(),
             Column("timestamp", not_null=True),
             Column("skill_name", not_null=True),
-            Column("output_data", not_null=True),  # JSON
+            Column("output_data", "JSON", not_null=True),
             Column("agent_type"),
             Column("group_id"),
             Column("iteration", "INTEGER"),
@@ -195,7 +195,7 @@ TABLES_V1: tuple[Table, ...] = (
         "configuration",
         [
             Column("key", not_null=True),
-            Column("value", not_null=True),  # JSON
+            Column("value", "JSON", not_null=True),
             Column("updated_at"),
         ],
         primary_key=("key",),
@@ -208,7 +208,7 @@ TABLES_V1: tuple[Table, ...] = (
             Column("timestamp", not_null=True),
             Column("iteration", "INTEGER"),
             Column("decision_type", not_null=True),
-            Column("decision_data", not_null=True),  # JSON
+            Column("decision_data", "JSON", not_null=True),
             Column("idempotency_key"),
         ],
         indexes=(
@@ -220,21 +220,38 @@ TABLES_V1: tuple[Table, ...] = (
 
 TABLES_BY_NAME = {table.name: table for table in TABLES_V1}
 
-# Columns holding JSON text, decoded into objects when records are returned.
-JSON_COLUMNS = {
-    "metadata",
-    "state_data",
-    "output_data",
-    "decision_data",
-    "value",
-    "changes",
+# Columns holding JSON text, per table: decoded into objects when records are returned.
+JSON_COLUMNS: dict[str, frozenset[str]] = {
+    table.name: frozenset(column.name for column in table.columns if column.type == "JSON") for table in TABLES_V1
 }
+# The full-text index of log content on SQLite (an FTS5 table; migration m002).
+LOG_SEARCH_TABLE = "_logs_fts"
+
+
+def children_of(parent: str) -> tuple[str, ...]:
+    """Tables whose rows belong to a row of ``parent`` (a foreign key to it), in schema order.
+
+    Deleting the parent row deletes theirs (ON DELETE CASCADE): prune, doctor's orphan
+    check and export read their table lists from here.
+    """
+    return tuple(
+        table.name for table in TABLES_V1
+        if any((column.references or "").startswith(parent + "(") for column in table.columns)
+    )
+
+
+SESSION_TABLES = children_of("sessions")
+# Tables that belong to no session (configuration): global, exported with a whole database only.
+GLOBAL_TABLES = tuple(
+    table.name for table in TABLES_V1 if table.name != "sessions" and table.name not in SESSION_TABLES
+)
+
 
 _TYPES = {
-    "sqlite": {"TEXT": "TEXT", "INTEGER": "INTEGER", "REAL": "REAL"},
+    "sqlite": {"TEXT": "TEXT", "JSON": "TEXT", "INTEGER": "INTEGER", "REAL": "REAL"},
     # COLLATE "C" compares text byte by byte, as SQLite does, so ORDER BY gives the same
     # order on both whatever the server's locale.
-    "postgres": {"TEXT": 'TEXT COLLATE "C"', "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"},
+    "postgres": {"TEXT": 'TEXT COLLATE "C"', "JSON": 'TEXT COLLATE "C"', "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"},
 }
 
 

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import time
 
-from ..errors import DatabaseBusy, DatabaseError
+from ...errors import DatabaseBusy, DatabaseError
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def synchronous_setting() -> str:
     """
     value = os.environ.get("BAZINGA_DB_SYNCHRONOUS", "full").strip().lower()
     if value not in ("full", "normal"):
-        from ..errors import InvalidInput
+        from ...errors import InvalidInput
 
         raise InvalidInput(
             f"BAZINGA_DB_SYNCHRONOUS={value!r} is not allowed; use full (the default) or normal"
@@ -118,7 +118,7 @@ class SQLiteBackend:
         if self.read_only:
             if not exists:
                 raise DatabaseError(f"database {path} does not exist")
-            uri = "file:" + _quote_path(os.path.abspath(path)) + "?mode=ro"
+            uri = "file:" + quote_path(os.path.abspath(path)) + "?mode=ro"
         else:
             folder = os.path.dirname(os.path.abspath(path))
             if not exists:
@@ -126,7 +126,7 @@ class SQLiteBackend:
                     os.makedirs(folder, exist_ok=True)
                 except OSError as exc:
                     raise DatabaseError(f"cannot create folder {folder}: {exc.strerror}") from exc
-            uri = "file:" + _quote_path(os.path.abspath(path))
+            uri = "file:" + quote_path(os.path.abspath(path))
         synchronous = synchronous_setting()  # checked before anything is opened
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (see write()).
@@ -242,7 +242,19 @@ class SQLiteBackend:
     def read_only_query(self, sql: str) -> list[dict[str, Any]]:
         return _sqlite_read_only_query(self, sql)
 
-    def record_version(self, tx: SQLiteTransaction, version: int) -> None:
+    def vacuum(self) -> tuple[int, int]:
+        path = self.location
+        before = _file_bytes(path)
+        try:
+            # VACUUM cannot run inside a transaction; in WAL mode the rewritten pages go to
+            # the log first, so checkpoint to get them into (and the size out of) the file.
+            self.connection.execute("VACUUM")
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise translate_error(exc, path) from exc
+        return before, _file_bytes(path)
+
+    def record_version(self, tx: Any, version: int) -> None:
         tx.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         tx.execute(f"PRAGMA user_version = {int(version)}")
 
@@ -312,7 +324,11 @@ class _MigrationTransaction(_WriteTransaction):
             self.backend.connection.execute("PRAGMA foreign_keys=ON")
 
 
-def _quote_path(path: str) -> str:
+def _file_bytes(path: str) -> int:
+    return sum(os.path.getsize(part) for part in (path, path + "-wal") if os.path.exists(part))
+
+
+def quote_path(path: str) -> str:
     # URI filenames treat ? and # specially; escape them (and %) so any path works.
     return path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
@@ -345,7 +361,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 def _sqlite_read_only_query(backend: SQLiteBackend, sql: str) -> list[dict[str, Any]]:
-    from ..errors import InvalidInput, ReadOnlyViolation
+    from ...errors import InvalidInput, ReadOnlyViolation
 
     connection = backend.connection
     try:

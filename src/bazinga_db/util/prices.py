@@ -1,4 +1,4 @@
-"""Model prices and the cost of a token-usage record.
+"""Model prices (USD per million tokens) and the cost of one call.
 
 Prices are US dollars per million tokens. The defaults below are list prices of a few
 model families as published by their vendors when this table was written; they go out of
@@ -23,7 +23,7 @@ import math
 import re
 from typing import Any
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 
 PRICES_KEY = "prices"
 PRICE_FIELDS = ("input", "output", "cache_read", "cache_write")
@@ -154,24 +154,3 @@ def cost_usd(
         + (cache_write_tokens or 0) * prices.get("cache_write", input_price)
     )
     return round(total / 1_000_000, 8)
-
-
-def price_table(tx: Any) -> dict[str, dict[str, float]]:
-    row = tx.one("SELECT value FROM configuration WHERE key = ?", (PRICES_KEY,))
-    return effective_prices(None if row is None else row["value"])
-
-
-def cost_of_record(tx: Any, values: dict[str, Any]) -> float | None:
-    """The cost of a token-usage row about to be written, or None when it cannot be priced.
-
-    Only records with a model and a split into input/output/cache tokens have a cost: the
-    seed's single ``tokens`` number is an estimate with no split, so it stays unpriced.
-    """
-    model = values.get("model")
-    parts = [values.get(f"{kind}_tokens") for kind in ("input", "output", "cache_read", "cache_write")]
-    if not model or all(part is None for part in parts):
-        return None
-    found = match_price(model, price_table(tx))
-    if found is None:
-        return None
-    return cost_usd(found[1], *parts)

@@ -24,17 +24,17 @@ import json
 import os
 import sys
 
-from . import operations
-from .errors import BazingaError, UsageError
+from .. import operations
+from ..errors import BazingaError, UsageError
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any, BinaryIO, TextIO
 
-    from .cli import Invocation
-    from .operations import Operation
-    from .store import BazingaDB
+    from ..operations import Operation
+    from ..store import BazingaDB
+    from .argv import Invocation
 
 _MISSING = object()
 
@@ -42,7 +42,7 @@ _MISSING = object()
 def run(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO,
         stdin: BinaryIO | None = None) -> int:
     """The tool command: serve stdin until it ends."""
-    from .store import BazingaDB
+    from ..store import BazingaDB
 
     source = stdin if stdin is not None else sys.stdin.buffer
     db = BazingaDB(invocation.db)
@@ -94,7 +94,7 @@ def handle_line(db: BazingaDB, raw: bytes) -> dict[str, Any]:
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
-    from .errors import InvalidJSON
+    from ..errors import InvalidJSON
 
     try:
         text = raw.decode("utf-8")
@@ -132,7 +132,7 @@ def _resolve(request: dict[str, Any]) -> tuple[Operation, dict[str, Any]]:
     if operation is None:
         from difflib import get_close_matches
 
-        names = [op.name for op in operations.OPERATIONS if op.handler is None]
+        names = [op.name for op in operations.OPERATIONS if not op.tool]
         close = get_close_matches(name.strip().lower().replace("_", "-"), names, n=1, cutoff=0.6)
         raise UsageError(
             f"unknown operation {name!r}; the operations are: {', '.join(names)}",
@@ -142,13 +142,13 @@ def _resolve(request: dict[str, Any]) -> tuple[Operation, dict[str, Any]]:
     args = request.get("args", {})
     if not isinstance(args, dict):
         raise UsageError(f"args must be a JSON object of argument names and values, got {type(args).__name__}")
-    return operation, _bind(operation, args)
+    return operation, operations.bind(operation, args)
 
 
 def _from_argv(argv: Any) -> tuple[Operation, dict[str, Any]]:
     if not isinstance(argv, list) or not argv or not all(isinstance(item, str) for item in argv):
         raise UsageError('argv must be a non-empty list of strings, e.g. ["get-session", "s1"]')
-    from .cli import parse
+    from .argv import parse
 
     invocation = parse(argv)
     if invocation.db is not None:
@@ -160,26 +160,5 @@ def _from_argv(argv: Any) -> tuple[Operation, dict[str, Any]]:
 
 
 def _check_usable(operation: Operation) -> None:
-    if operation.handler is not None:
+    if operation.tool:
         raise UsageError(f"{operation.name} is a tool command and cannot run inside a batch")
-
-
-def _bind(operation: Operation, args: dict[str, Any]) -> dict[str, Any]:
-    """Map API / --json argument names (aliases, ``-`` or ``_``) onto the method's keywords."""
-    bound: dict[str, Any] = {}
-    for key, value in args.items():
-        param = operation.param(str(key).strip().lower().replace("-", "_"))
-        if param is None:
-            names = ", ".join(p.name for p in operation.params) or "none"
-            raise UsageError(f"unknown argument {key!r} for {operation.name}; its arguments are: {names}")
-        if param.name in bound:
-            raise UsageError(f"argument {param.name} is given twice (as {key!r})")
-        if param.kind == "flag" and not isinstance(value, bool):
-            raise UsageError(f"{param.name} is a switch: give true or false")
-        bound[param.name] = value
-    missing = [p for p in operation.params if p.required and bound.get(p.name) is None]
-    if missing:
-        described = ", ".join(f"{p.name} ({p.help})" for p in missing)
-        raise UsageError(f"{operation.name} is missing {described}")
-    # JSON null means "not given", as an omitted --flag would.
-    return {name: value for name, value in bound.items() if value is not None}

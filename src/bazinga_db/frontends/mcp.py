@@ -20,7 +20,7 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, TextIO
 
-from .errors import BackendUnavailable, BazingaError, InvalidInput, NotFound, UsageError
+from ..errors import BackendUnavailable, BazingaError, InvalidInput, NotFound, UsageError
 
 try:
     from mcp.server.mcpserver import MCPServer
@@ -33,9 +33,10 @@ except ImportError as exc:  # missing, or the 1.x SDK (it has no mcp.server.mcps
         f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install 'bazinga-db[mcp]'"
     ) from None
 
-from . import __version__, operations, render
-from .operations import Operation, Param
-from .store import BazingaDB
+from .. import __version__, operations
+from ..operations import Operation, Param
+from ..store import BazingaDB
+from . import render
 
 SERVER_NAME = "bazinga-db"
 INSTRUCTIONS = (
@@ -52,7 +53,7 @@ _KIND_TYPES: dict[str, Any] = {"str": str, "int": int, "json": JSONValue, "flag"
 
 def store_operations() -> list[Operation]:
     """The operations served as tools: every one that is a store method."""
-    return [operation for operation in operations.OPERATIONS if operation.handler is None]
+    return [operation for operation in operations.OPERATIONS if not operation.tool]
 
 
 def tool_name(operation: Operation) -> str:
@@ -126,7 +127,7 @@ class StoreTools:
             return error_result({"code": "internal_error", "message": f"internal error: {type(exc).__name__}: {exc}"})
         lines = render.notice_lines(notices)
         if operation.write:
-            lines.append(render.confirmation(operation.name, arguments, result, notices))
+            lines.append(render.confirmation(operation, arguments, result, notices))
         content: list[ContentBlock] = [TextContent(type="text", text=render.dumps(result))]
         if lines:
             content.append(TextContent(type="text", text="\n".join(lines)))

@@ -6,6 +6,8 @@ TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations ar
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..operations import Operation
+
 AGENT_LABELS = {"pm": "PM", "qa": "QA", "tech_lead": "tech lead"}
 
 
@@ -33,54 +35,52 @@ def notice_lines(notices: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def confirmation(operation: str, arguments: dict[str, Any], result: Any, notices: list[tuple[str, str]]) -> str:
-    """The one-line ✓ confirmation of a write."""
-    kinds = {kind for kind, _ in notices}
-    r = result if isinstance(result, dict) else {}
-    session = r.get("session_id", arguments.get("session_id"))
-    if operation == "create-session":
-        if "session_exists" in kinds:
-            return f"✓ Session already exists: {session} (unchanged)"
-        return f"✓ Session created: {session}"
-    if operation == "update-session-status":
-        return f"✓ Session {session} → {r['status']}"
-    if operation == "log-interaction":
-        iteration = f" (iteration {r['iteration']})" if r.get("iteration") is not None else ""
-        return f"✓ Logged {_label(r['agent_type'])} interaction for session {session}{iteration}"
-    if operation == "save-state":
-        group = f" (group {r['group_id']})" if r.get("group_id") else ""
-        return f"✓ Saved {_label(r['state_type'])} state for session {session}{group}"
-    if operation == "create-task-group":
-        if "task_group_exists" in kinds:
-            return f"✓ Task group already exists: {r['id']} in session {session} (unchanged)"
-        return f"✓ Task group created: {r['id']} ({r['name']}) in session {session} → {r['status']}"
-    if operation == "update-task-group":
-        details = []
-        for column in ("assigned_to", "revision_count", "last_review_status"):
-            if arguments.get(column) is not None or (column == "revision_count" and arguments.get("increment_revision")):
-                details.append(f"{column} {r[column]}")
-        suffix = f" ({', '.join(details)})" if details else ""
-        return f"✓ Updated task group: {r['id']} → {r['status']}{suffix}"
-    if operation == "log-tokens":
-        cost = f" (${r['cost_usd']:.4f})" if r.get("cost_usd") is not None else ""
-        return f"✓ Logged {r['tokens_estimated']:,} tokens for {_label(r['agent_type'])} in session {session}{cost}"
-    if operation == "save-skill-output":
-        return f"✓ Saved {r['skill_name']} output for session {session}"
-    if operation == "set-config":
-        return f"✓ Config saved: {r['key']}"
-    if operation == "log-decision":
-        return f"✓ Logged {r['decision_type']} decision for session {session}"
-    if operation == "migrate":
-        applied = result.get("applied") or []
-        if applied:
-            return f"✓ Database schema at version {result['schema_version']} (applied {', '.join(applied)})"
-        return f"✓ Database schema up to date (version {result['schema_version']})"
-    if operation == "prune":
-        return prune_summary(r)
-    if operation == "vacuum":
-        return (f"✓ Vacuumed {r['database']}: {_size(r['bytes_before'])} → {_size(r['bytes_after'])} "
-                f"({_size(r['bytes_freed'])} freed)")
-    return f"✓ {operation} done"
+def confirmation(operation: Operation, arguments: dict[str, Any], result: Any, notices: list[tuple[str, str]]) -> str:
+    """The one-line ✓ confirmation of a write: its operation's template, filled in."""
+    fields = _Fields(arguments, result)
+    unchanged = any(kind.endswith("_exists") for kind, _ in notices) or fields.get("applied") == []
+    template = operation.unchanged if unchanged and operation.unchanged else operation.confirm
+    return template.format_map(fields)
+
+
+class _Fields(dict):  # type: ignore[type-arg]
+    """What a confirmation template may name: the result's fields, then the arguments, then
+    the derived fields below (computed only when a template asks for them)."""
+
+    def __init__(self, arguments: dict[str, Any], result: Any) -> None:
+        super().__init__(arguments)
+        if isinstance(result, dict):
+            self.update(result)
+        self.arguments = arguments
+
+    def __missing__(self, key: str) -> Any:
+        return _DERIVED[key](self)
+
+
+def _changes_note(fields: _Fields) -> str:
+    details = []
+    for column in ("assigned_to", "revision_count", "last_review_status"):
+        given = fields.arguments.get(column) is not None
+        if given or (column == "revision_count" and fields.arguments.get("increment_revision")):
+            details.append(f"{column} {fields[column]}")
+    return f" ({', '.join(details)})" if details else ""
+
+
+_DERIVED: dict[str, Any] = {
+    "session": lambda f: f.get("session_id"),
+    "agent": lambda f: _label(f["agent_type"]),
+    "state": lambda f: _label(f["state_type"]),
+    "iteration_note": lambda f: f" (iteration {f['iteration']})" if f.get("iteration") is not None else "",
+    "group_note": lambda f: f" (group {f['group_id']})" if f.get("group_id") else "",
+    "cost_note": lambda f: f" (${f['cost_usd']:.4f})" if f.get("cost_usd") is not None else "",
+    "tokens_text": lambda f: f"{f['tokens_estimated']:,}",
+    "changes_note": _changes_note,
+    "applied_list": lambda f: ", ".join(f["applied"]),
+    "prune_summary": lambda f: prune_summary(f),
+    "size_before": lambda f: _size(f["bytes_before"]),
+    "size_after": lambda f: _size(f["bytes_after"]),
+    "size_freed": lambda f: _size(f["bytes_freed"]),
+}
 
 
 def logs_markdown(session_id: str, logs: list[dict[str, Any]]) -> str:

@@ -9,33 +9,14 @@ holds data is refused unless ``--append`` is given.
 from __future__ import annotations
 
 import os
-from typing import Any, TextIO
+from typing import Any
 
-from . import schema
-from .errors import Conflict, DatabaseError, InvalidInput
-from .paths import resolve_target
-from .store import BazingaDB
+from ..core import Store
+from ..db import schema
+from ..db.paths import resolve_target
+from ..errors import Conflict, DatabaseError, InvalidInput
 
 BATCH_ROWS = 1000
-
-
-def migrate_to(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
-    from . import render
-
-    report = copy_database(invocation.db, arguments["target"], append=bool(arguments.get("append")))
-    if invocation.json:
-        print(render.dumps(report), file=out)
-    elif not invocation.quiet:
-        lines = [(
-            f"✓ Copied {report['rows']} rows from {report['source']} to {report['target']} "
-            "(row counts verified per table)"
-        )]
-        width = max(len(name) for name in report["tables"])
-        lines += [f"  {name:<{width}}  {count}" for name, count in report["tables"].items()]
-        for table, columns in report.get("skipped_columns", {}).items():
-            lines.append(f"  note: {table} columns not in the schema were not copied: {', '.join(columns)}")
-        print("\n".join(lines), file=out)
-    return 0
 
 
 def copy_database(source: str | None, target: str, *, append: bool = False) -> dict[str, Any]:
@@ -46,15 +27,15 @@ def copy_database(source: str | None, target: str, *, append: bool = False) -> d
         raise InvalidInput(f"the target {target} is the database being copied", hint="give another database")
     if "://" not in source_target and not os.path.exists(source_target):
         raise DatabaseError(f"no database at {source_target} to copy", hint="choose it with --db PATH_OR_URL")
-    with BazingaDB(source_target) as source_db, BazingaDB(target_target) as target_db:
-        if source_db._backend.schema_version() == 0:
+    with Store(source_target) as source_db, Store(target_target) as target_db:
+        if source_db.backend.schema_version() == 0:
             raise DatabaseError(f"{source_db.location} holds no bazinga-db data to copy")
         target_db.migrate()
         report: dict[str, Any] = {
             "source": source_db.location, "target": target_db.location, "appended": append, "tables": {},
         }
         skipped: dict[str, list[str]] = {}
-        with source_db._read() as reader, target_db._write() as writer:
+        with source_db.read() as reader, target_db.write() as writer:
             if not append:
                 _require_empty(writer, target_db.location)
             for table in schema.TABLES_V1:

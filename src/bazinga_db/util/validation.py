@@ -7,7 +7,7 @@ values are matched case-insensitively with spaces and hyphens folded.
 
 from __future__ import annotations
 
-from .errors import InvalidInput, InvalidJSON
+from ..errors import InvalidInput, InvalidJSON
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """`bazinga-db doctor` and `bazinga-db backup DEST`: checking and copying a live database.
 
-Both are tool commands (see ``operations.py``): the CLI imports this module only when one
-of them runs. They work on SQLite files; neither creates, migrates nor writes the source.
+Both are tool commands (``frontends/commands.py``): the CLI imports this module only when
+one of them runs. They work on SQLite files; neither creates, migrates nor writes the source.
 """
 
 from __future__ import annotations
@@ -9,23 +9,23 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from typing import Any, TextIO
+from typing import Any
 
-from .errors import BackendUnavailable, DatabaseError, InvalidInput
-from .paths import resolve_target
+from ..db.backends import is_postgres_url
+from ..db.backends.sqlite import APPLICATION_ID, BUSY_TIMEOUT_MS, quote_path, translate_error
+from ..db.migrations import LATEST_VERSION
+from ..db.paths import resolve_target
+from ..db.schema import SESSION_TABLES
+from ..errors import BackendUnavailable, DatabaseError, InvalidInput
 
 # A WAL this large means checkpoints are being starved (a reader that never lets go).
 WAL_WARNING_BYTES = 64 * 1024 * 1024
-# Child tables and the parent key they must point at.
-CHILD_TABLES = (
-    "orchestration_logs", "state_snapshots", "task_groups", "task_group_events",
-    "token_usage", "skill_outputs", "decisions",
-)
 
 
-def _sqlite_path(invocation: Any, command: str) -> str:
-    target = resolve_target(invocation.db)
-    if target.startswith(("postgresql://", "postgres://")):
+def sqlite_path(db: str | None, command: str) -> str:
+    """The existing SQLite file ``db`` names (--db, else the default); ``command`` names the caller."""
+    target = resolve_target(db)
+    if is_postgres_url(target):
         raise BackendUnavailable(
             f"{command} works on SQLite files; for PostgreSQL use the server's own tools "
             "(pg_amcheck, pg_dump)"
@@ -39,11 +39,9 @@ def _sqlite_path(invocation: Any, command: str) -> str:
 
 def _connect_existing(path: str) -> sqlite3.Connection:
     """Open without ever creating the file (mode=rw), with a busy timeout for live files."""
-    from .backends.sqlite import BUSY_TIMEOUT_MS, _quote_path, translate_error
-
     try:
         connection = sqlite3.connect(
-            "file:" + _quote_path(os.path.abspath(path)) + "?mode=rw", uri=True,
+            "file:" + quote_path(os.path.abspath(path)) + "?mode=rw", uri=True,
             timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
         )
     except sqlite3.Error as exc:
@@ -57,9 +55,6 @@ def _connect_existing(path: str) -> sqlite3.Connection:
 
 def diagnose(path: str) -> dict[str, Any]:
     """Run every check on the SQLite file at ``path``; never writes to it."""
-    from .backends.sqlite import APPLICATION_ID
-    from .migrations import LATEST_VERSION
-
     checks: list[dict[str, Any]] = []
 
     def check(name: str, ok: bool, detail: str, *, severity: str = "error") -> None:
@@ -120,7 +115,7 @@ def diagnose(path: str) -> dict[str, Any]:
 
         orphans: dict[str, int] = {}
         if "sessions" in tables:
-            for table in CHILD_TABLES:
+            for table in SESSION_TABLES:
                 if table in tables:
                     count = connection.execute(
                         f"SELECT COUNT(*) FROM {table} WHERE session_id NOT IN (SELECT session_id FROM sessions)"
@@ -145,22 +140,6 @@ def diagnose(path: str) -> dict[str, Any]:
 def _finish(report: dict[str, Any]) -> dict[str, Any]:
     report["ok"] = all(item["status"] != "error" for item in report["checks"])
     return report
-
-
-def run_doctor(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
-    """CLI handler of `bazinga-db doctor`: exit 0 when healthy, 1 when something is wrong."""
-    from .render import dumps
-
-    report = diagnose(_sqlite_path(invocation, "doctor"))
-    if invocation.json:
-        print(dumps(report), file=out)
-    else:
-        symbols = {"ok": "✓", "warning": "!", "error": "✗"}
-        lines = [f"{symbols[item['status']]} {item['check']}: {item['detail']}" for item in report["checks"]]
-        verdict = "healthy" if report["ok"] else "PROBLEMS FOUND"
-        lines.append(f"{'✓' if report['ok'] else '✗'} {report['database']}: {verdict}")
-        print("\n".join(lines), file=out)
-    return 0 if report["ok"] else 1
 
 
 # -- backup ----------------------------------------------------------------------------
@@ -214,8 +193,6 @@ def backup(source: str, destination: str, *, force: bool = False) -> dict[str, A
             raise DatabaseError(f"the backup copy failed its integrity check ({integrity}); nothing was kept")
         os.replace(temporary, destination)
     except sqlite3.Error as exc:
-        from .backends.sqlite import translate_error
-
         raise translate_error(exc, source) from exc
     finally:
         if os.path.exists(temporary):
@@ -230,24 +207,4 @@ def backup(source: str, destination: str, *, force: bool = False) -> dict[str, A
     }
 
 
-def run_backup(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
-    """CLI handler of `bazinga-db backup DEST [--force]`."""
-    from .render import dumps
-
-    destination = arguments["destination"]
-    if not isinstance(destination, str) or not destination.strip():
-        raise InvalidInput("backup needs a destination file name")
-    try:
-        result = backup(_sqlite_path(invocation, "backup"), destination, force=bool(arguments.get("force")))
-    except OSError as exc:
-        raise DatabaseError(f"cannot write backup {destination}: {exc.strerror}") from None
-    if invocation.json:
-        print(dumps(result), file=out)
-    elif not invocation.quiet:
-        total = sum(result["rows"].values())
-        print(f"✓ Backup written: {result['destination']} ({result['bytes']:,} bytes, {total:,} rows, "
-              f"schema version {result['schema_version']}, integrity ok)", file=out)
-    return 0
-
-
-__all__ = ["backup", "diagnose", "run_backup", "run_doctor"]
+__all__ = ["backup", "diagnose", "sqlite_path"]

@@ -29,7 +29,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.string import TextLoader
 
-from ..errors import BazingaError, DatabaseBusy, DatabaseError, InvalidInput, ReadOnlyViolation
+from ...errors import BazingaError, DatabaseBusy, DatabaseError, InvalidInput, ReadOnlyViolation
 
 # The first key of our advisory locks ("BAZG", as SQLite's application_id); the second
 # says which lock.
@@ -218,7 +218,25 @@ class PostgresBackend:
             )
         return int(match.group(1))
 
-    def record_version(self, tx: PostgresTransaction, version: int) -> None:
+    def is_empty(self) -> bool:
+        row = self.connection.execute(
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchone()
+        return row is None or int(row["n"]) == 0
+
+    def vacuum(self) -> tuple[int, int]:
+        # Plain VACUUM (not FULL): it makes dead rows' space reusable and returns empty
+        # pages at the end of a table, without the exclusive lock that would stop agents.
+        size = "SELECT pg_database_size(current_database()) AS bytes"
+        try:
+            before = int(self.connection.execute(size).fetchone()["bytes"])  # type: ignore[index]
+            self.connection.execute("VACUUM (ANALYZE)")  # autocommit: outside any transaction
+            after = int(self.connection.execute(size).fetchone()["bytes"])  # type: ignore[index]
+        except psycopg.Error as exc:
+            raise translate_error(exc, self.location) from None
+        return before, after
+
+    def record_version(self, tx: Any, version: int) -> None:
         tx.execute(f"COMMENT ON TABLE _migrations IS '{VERSION_COMMENT.format(int(version))}'")
 
     # -- transactions -------------------------------------------------------------------

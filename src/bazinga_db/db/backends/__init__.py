@@ -33,7 +33,7 @@ def open_backend(target: str, *, read_only: bool = False) -> Backend:
         try:
             from .postgres import PostgresBackend
         except ImportError as exc:  # psycopg missing, or the module not built yet
-            from ..errors import BackendUnavailable
+            from ...errors import BackendUnavailable
 
             raise BackendUnavailable(
                 "PostgreSQL support is not installed",

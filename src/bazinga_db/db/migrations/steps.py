@@ -1,0 +1,130 @@
+"""The migration steps, and applying them.
+
+Rules: a migration is a function of one transaction; it is never edited once released;
+new changes are new functions, named in ``NAMES`` (``__init__.py``). Each runs in its own
+transaction under the backend's migration lock (SQLite: the write lock of BEGIN
+IMMEDIATE; PostgreSQL: an advisory lock), and re-checks the recorded version first, so
+any number of processes starting together apply each migration exactly once.
+"""
+
+from __future__ import annotations
+
+from ...errors import SchemaTooNew
+from ...util.clock import utc_now
+from .. import schema
+from ..schema import LOG_SEARCH_TABLE
+from . import LATEST_VERSION, NAMES
+from .adoption import adopt_sqlite_table, sqlite_table_exists
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+def m001_initial(tx: Any) -> None:
+    """Create the eight seed tables (plus the task-group timeline), adopting existing ones.
+
+    A file made by the seed scripts or by their later versions (schema_version up to 19)
+    already has these tables: each is rebuilt into our shape with every row kept, columns
+    we do not know included.
+    """
+    for table in schema.TABLES_V1:
+        if tx.dialect == "sqlite" and sqlite_table_exists(tx, table.name):
+            adopt_sqlite_table(tx, table)
+        else:
+            tx.execute(schema.create_table_sql(table, tx.dialect))
+        for index in table.indexes:
+            tx.execute(schema.create_index_sql(table, index))
+
+
+def m002_log_search(tx: Any) -> None:
+    """A full-text index over log content, kept in step with writes, built for existing rows.
+
+    SQLite: an external-content FTS5 table (the text is stored once, in the logs) and three
+    triggers; PostgreSQL: a GIN index on the 'simple' text-search vector. An SQLite built
+    without FTS5 gets no index; ``search-logs`` then says so.
+    """
+    if tx.dialect == "postgres":
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS idx_logs_content_search ON orchestration_logs "
+            "USING GIN (to_tsvector('simple', content))"
+        )
+        return
+    if not fts5_available(tx):
+        return
+    tx.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {LOG_SEARCH_TABLE} USING fts5(content, content='orchestration_logs', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    # An external-content index must be told the old text to remove, hence the 'delete' rows.
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {LOG_SEARCH_TABLE}_insert AFTER INSERT ON orchestration_logs BEGIN "
+        f"INSERT INTO {LOG_SEARCH_TABLE} (rowid, content) VALUES (new.id, new.content); END"
+    )
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {LOG_SEARCH_TABLE}_delete AFTER DELETE ON orchestration_logs BEGIN "
+        f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); END"
+    )
+    tx.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {LOG_SEARCH_TABLE}_update AFTER UPDATE OF content ON orchestration_logs BEGIN "
+        f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); "
+        f"INSERT INTO {LOG_SEARCH_TABLE} (rowid, content) VALUES (new.id, new.content); END"
+    )
+    tx.execute(f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}) VALUES ('rebuild')")
+
+
+def fts5_available(tx: Any) -> bool:
+    import sqlite3
+
+    try:
+        return tx.one("SELECT 1 AS found FROM pragma_module_list WHERE name = 'fts5'") is not None
+    except sqlite3.Error:  # pragma_module_list missing from very old SQLite builds
+        row = tx.one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS found")
+        return bool(row and row["found"])
+
+
+# Every step named in NAMES, in that order (a missing function fails at import).
+MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = [(name, globals()[name]) for name in NAMES]
+
+
+def migrate(backend: Any) -> list[str]:
+    """Bring ``backend`` to the latest schema; return the names of the migrations applied."""
+    version = backend.schema_version()
+    if version == LATEST_VERSION:
+        return []
+    if version > LATEST_VERSION:
+        raise too_new(backend, version)
+    applied = []
+    for number, (name, function) in enumerate(MIGRATIONS, start=1):
+        with backend.migration() as tx:
+            current = recorded_version(tx)
+            if current > LATEST_VERSION:
+                raise too_new(backend, current)
+            if current >= number:
+                continue  # another process applied it while we waited for the lock
+            function(tx)
+            tx.execute(
+                "INSERT INTO _migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                (number, name, utc_now()),
+            )
+            backend.record_version(tx, number)
+            applied.append(name)
+    return applied
+
+
+def recorded_version(tx: Any) -> int:
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations "
+        "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    row = tx.one("SELECT MAX(id) AS version FROM _migrations")
+    return int(row["version"] or 0) if row else 0
+
+
+def too_new(backend: Any, version: int) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"database {backend.location} has schema version {version}, newer than this "
+        f"bazinga-db understands ({LATEST_VERSION}); refusing to write to it",
+        hint="upgrade bazinga-db (pip install -U bazinga-db)",
+    )
+

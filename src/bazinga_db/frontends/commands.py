@@ -1,0 +1,137 @@
+"""Tool commands: the operations that are not one store call (``tool=True`` in the table).
+
+Each is ``<method>_command(arguments, invocation, out, err) -> exit code``; the CLI finds it
+by the operation's name. They print for themselves because they stream (export, batch),
+serve (dashboard, MCP) or report on files (doctor, backup). Each imports what it needs
+inside, so a command never pays for another's modules.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+    from .argv import Invocation
+
+
+def export_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..errors import InvalidInput
+    from ..store import BazingaDB
+    from . import render
+
+    output = arguments.get("output")
+    if invocation.json and output is None:
+        raise InvalidInput("with --json, give --output FILE: stdout then carries the one JSON summary")
+    with BazingaDB(invocation.db) as db:
+        summary = db.export(session_id=arguments.get("session_id"), format=arguments.get("format", "jsonl"),
+                            output=output if output is not None else out)
+    if invocation.json:
+        print(render.dumps(summary), file=out)
+    elif not invocation.quiet:
+        print(render.export_summary(summary), file=err if output is None else out)
+    return 0
+
+
+def import_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..store import BazingaDB
+    from . import render
+
+    with BazingaDB(invocation.db) as db:
+        report = db.import_(arguments["file"])
+        notices = render.notice_lines(db.notices)
+    if notices and not invocation.quiet:
+        print("\n".join(notices), file=err)
+    if invocation.json:
+        print(render.dumps(report), file=out)
+    elif not invocation.quiet:
+        print(render.import_summary(report), file=out)
+    return 0
+
+
+def migrate_to_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..admin.copy import copy_database
+    from . import render
+
+    report = copy_database(invocation.db, arguments["target"], append=bool(arguments.get("append")))
+    if invocation.json:
+        print(render.dumps(report), file=out)
+    elif not invocation.quiet:
+        lines = [(
+            f"✓ Copied {report['rows']} rows from {report['source']} to {report['target']} "
+            "(row counts verified per table)"
+        )]
+        width = max(len(name) for name in report["tables"])
+        lines += [f"  {name:<{width}}  {count}" for name, count in report["tables"].items()]
+        for table, columns in report.get("skipped_columns", {}).items():
+            lines.append(f"  note: {table} columns not in the schema were not copied: {', '.join(columns)}")
+        print("\n".join(lines), file=out)
+    return 0
+
+
+def doctor_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    """Exit 0 when healthy, 1 when something is wrong."""
+    from ..admin.health import diagnose, sqlite_path
+    from .render import dumps
+
+    report = diagnose(sqlite_path(invocation.db, "doctor"))
+    if invocation.json:
+        print(dumps(report), file=out)
+    else:
+        symbols = {"ok": "✓", "warning": "!", "error": "✗"}
+        lines = [f"{symbols[item['status']]} {item['check']}: {item['detail']}" for item in report["checks"]]
+        verdict = "healthy" if report["ok"] else "PROBLEMS FOUND"
+        lines.append(f"{'✓' if report['ok'] else '✗'} {report['database']}: {verdict}")
+        print("\n".join(lines), file=out)
+    return 0 if report["ok"] else 1
+
+
+def backup_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..admin.health import backup, sqlite_path
+    from ..errors import DatabaseError, InvalidInput
+    from .render import dumps
+
+    destination = arguments["destination"]
+    if not isinstance(destination, str) or not destination.strip():
+        raise InvalidInput("backup needs a destination file name")
+    try:
+        result = backup(sqlite_path(invocation.db, "backup"), destination, force=bool(arguments.get("force")))
+    except OSError as exc:
+        raise DatabaseError(f"cannot write backup {destination}: {exc.strerror}") from None
+    if invocation.json:
+        print(dumps(result), file=out)
+    elif not invocation.quiet:
+        total = sum(result["rows"].values())
+        print(f"✓ Backup written: {result['destination']} ({result['bytes']:,} bytes, {total:,} rows, "
+              f"schema version {result['schema_version']}, integrity ok)", file=out)
+    return 0
+
+
+def install_skill_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..skill import confirmation, install_skill
+    from .render import dumps
+
+    result = install_skill(**arguments)
+    if invocation.json:
+        print(dumps(result), file=out)
+    elif not invocation.quiet:
+        print(confirmation(result), file=out)
+    return 0
+
+
+def batch_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from .batch import run
+
+    return run(arguments, invocation, out, err)
+
+
+def dashboard_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..dashboard.server import run_command
+
+    return run_command(arguments, invocation, out, err)
+
+
+def mcp_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from .mcp import serve_command
+
+    return serve_command(arguments, invocation, out, err)

@@ -1,0 +1,89 @@
+"""Sessions: one orchestration run each, with its mode, requirements and status."""
+
+from __future__ import annotations
+
+from ..core import decode, decode_all, redact, require_session
+from ..errors import Conflict, InvalidInput, SessionNotFound
+from ..util import validation as v
+from ..util.clock import utc_now
+
+TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..core import Store
+
+
+def create_session(
+    db: Store,
+    session_id: str,
+    mode: str = "simple",
+    requirements: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    session_id = v.identifier(session_id, "session_id")
+    mode = v.choice(mode, "mode", v.SESSION_MODES)
+    requirements = v.text(requirements, "requirements", allow_empty=True)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidInput("metadata must be a JSON object")
+    metadata_text = v.json_document(metadata, "metadata") if metadata is not None else None
+    now = utc_now()
+    with db.write() as tx:
+        requirements = redact(tx, {"original_requirements": requirements})["original_requirements"]
+        existing = decode(tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,)), "sessions")
+        if existing is None:
+            return decode(tx.one(  # type: ignore[return-value]
+                "INSERT INTO sessions (session_id, start_time, mode, original_requirements, status, "
+                "created_at, updated_at, metadata) VALUES (?, ?, ?, ?, 'active', ?, ?, ?) RETURNING *",
+                (session_id, now, mode, requirements, now, now, metadata_text),
+            ), "sessions")
+        old_metadata = existing.get("metadata")
+        if isinstance(old_metadata, dict) and old_metadata.get("auto_created"):
+            # A log or state write created it with defaults; now it gets its real values.
+            merged = {key: value for key, value in old_metadata.items() if key != "auto_created"}
+            merged.update(metadata or {})
+            db.notices.append(("session_completed_from_defaults", session_id))
+            return decode(tx.one(  # type: ignore[return-value]
+                "UPDATE sessions SET mode = ?, original_requirements = ?, metadata = ?, updated_at = ? "
+                "WHERE session_id = ? RETURNING *",
+                (mode, requirements, v.json_document(merged, "metadata") if merged else None, now, session_id),
+            ), "sessions")
+        if existing["mode"] == mode and (existing["original_requirements"] or "") == requirements:
+            db.notices.append(("session_exists", session_id))
+            return existing
+        raise Conflict(
+            f"session {session_id!r} already exists with mode {existing['mode']!r} and other "
+            "requirements; nothing was changed",
+            hint="choose a new session id, or read it with `bazinga-db get-session`",
+        )
+
+
+def get_session(db: Store, session_id: str) -> dict[str, Any]:
+    session_id = v.identifier(session_id, "session_id")
+    with db.read() as tx:
+        return require_session(tx, session_id)
+
+
+def list_sessions(db: Store, limit: int = 10, status: str | None = None) -> list[dict[str, Any]]:
+    limit = v.integer(limit, "limit", minimum=1, maximum=v.MAX_LIMIT)
+    sql, params = "SELECT * FROM sessions", ()  # type: tuple[str, tuple[Any, ...]]
+    if status is not None:
+        sql, params = sql + " WHERE status = ?", (v.choice(status, "status", v.SESSION_STATUSES),)
+    with db.read() as tx:
+        rows = tx.all(sql + " ORDER BY created_at DESC NULLS LAST, session_id DESC LIMIT ?", (*params, limit))
+    return decode_all(rows, "sessions")
+
+
+def update_session_status(db: Store, session_id: str, status: str) -> dict[str, Any]:
+    session_id = v.identifier(session_id, "session_id")
+    status = v.choice(status, "status", v.SESSION_STATUSES)
+    now = utc_now()
+    end_time = now if status in ("completed", "failed") else None
+    with db.write() as tx:
+        row = tx.one(
+            "UPDATE sessions SET status = ?, end_time = ?, updated_at = ? WHERE session_id = ? RETURNING *",
+            (status, end_time, now, session_id),
+        )
+        if row is None:
+            raise SessionNotFound(f"session {session_id!r} not found; nothing was changed")
+        return decode(row, "sessions")  # type: ignore[return-value]
