@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A short, realistic orchestration played through the CLI, the way agents call it:
-# a PM plans three task groups, three developers work in parallel processes, QA and the
-# tech lead review (one group needs a revision), skills report, tokens are counted.
-# Then the dashboard snapshot shows the whole session.
+# a PM plans three task groups with a development plan and success criteria, three
+# developers work in parallel processes and record their reasoning, QA and the tech lead
+# review (one group needs a revision), skills report, tokens are counted, the validator
+# gives its verdict and the session ends through the completion gate. Then the dashboard
+# snapshot shows the whole session.
 #
 #   DEMO_DB=path.db   where to write (default demo-run/bazinga.db, recreated each run)
 #   DEMO_DELAY=0.5    seconds between steps, to follow the run live in the dashboard
@@ -20,7 +22,13 @@ step "Orchestrator opens the session"
 db create-session "$SID" parallel "Add user authentication with OAuth2 support, an API backend and UI components"
 db log-interaction "$SID" orchestrator "Session started; spawning the project manager for a task breakdown" 1 orchestrator
 
-step "PM breaks the work into task groups"
+step "PM plans: its understanding, a development plan, success criteria, task groups"
+db save-reasoning "$SID" global pm understanding "OAuth2 login with an API backend and UI; three independent parts" --confidence high
+db get-development-plan "$SID"   # null: nothing to resume, so the PM plans
+db save-development-plan "$SID" "Add user authentication with OAuth2 support" \
+  "Auth, API and UI in parallel, then review" \
+  '[{"phase": 1, "name": "Build"}, {"phase": 2, "name": "Review"}]' 1 2
+db save-success-criteria "$SID" '["All tests pass", "Coverage >= 80%", {"criterion": "Docs updated", "required_for_completion": false}]'
 db log-interaction "$SID" pm "Task breakdown created: 3 groups (group_a auth, group_b API, group_c UI)" 1 pm_main
 db create-task-group group_a "$SID" "Authentication (OAuth2)" pending developer_1
 db create-task-group group_b "$SID" "API backend" pending developer_2
@@ -33,19 +41,24 @@ step "Three developers work in parallel (separate processes)"
 develop() {
   local n=$1 group=$2
   db --quiet update-task-group "$group" --session "$SID" --status in_progress
+  db --quiet save-reasoning "$SID" "$group" developer understanding "$group: read the code and the plan" --agent-id "developer_$n"
   for part in "read the existing code" "wrote the implementation" "added unit tests"; do
     db --quiet log-interaction "$SID" developer "$group: $part" 1 "developer_$n" --group-id "$group"
     sleep "$DELAY"
   done
   db --quiet save-skill-output "$SID" lint "{\"group\": \"$group\", \"errors\": 0, \"warnings\": $n}" --agent-type developer --group-id "$group"
   db --quiet log-tokens "$SID" developer $((8000 + n * 1500)) "developer_$n" --group-id "$group"
+  db --quiet save-reasoning "$SID" "$group" developer completion "$group: implemented with tests" --agent-id "developer_$n"
   db log-interaction "$SID" developer "$group ready for QA" 1 "developer_$n" --group-id "$group"
 }
 develop 1 group_a & develop 2 group_b & develop 3 group_c &
 wait
 
 step "QA tests every group"
+db check-mandatory-phases "$SID" group_a developer
 db log-interaction "$SID" qa "All three groups pass their tests; coverage 87.5%" 2 qa_main
+db update-success-criterion "$SID" "All tests pass" met --evidence "QA: all three groups pass"
+db update-success-criterion "$SID" "Coverage >= 80%" met --actual "87.5%"
 db save-skill-output "$SID" coverage '{"line_coverage": 87.5, "branch_coverage": 74.0}' --agent-type qa
 db save-skill-output "$SID" security_scan '{"high": 0, "medium": 1, "low": 3}' --agent-type qa
 db log-tokens "$SID" qa 5200 qa_main
@@ -55,14 +68,22 @@ db update-task-group group_a --session "$SID" --status completed --last-review-s
 db update-task-group group_c --session "$SID" --status completed --last-review-status APPROVED
 db update-task-group group_b --session "$SID" --last-review-status CHANGES_REQUESTED --increment-revision
 db log-interaction "$SID" tech_lead "group_b: validate pagination parameters before querying" 2 tech_lead_main --group-id group_b
+db save-event "$SID" tl_verdicts '{"group_b": "CHANGES_REQUESTED", "issues": ["validate pagination parameters"]}' --group-id group_b --agent-type tech_lead
 db log-tokens "$SID" tech_lead 4440 tech_lead_main
 
 step "Developer 2 revises group_b; the tech lead approves"
 db log-interaction "$SID" developer "group_b: added parameter validation and tests" 3 developer_2 --group-id group_b
 db update-task-group group_b --session "$SID" --status completed --last-review-status APPROVED
 db save-state "$SID" pm '{"iteration": 3, "mode": "parallel", "pending_groups": [], "completed_groups": ["group_a", "group_b", "group_c"]}'
+db update-plan-progress "$SID" Build completed
+db update-plan-progress "$SID" Review completed
 db log-interaction "$SID" pm "All groups approved. BAZINGA" 3 pm_main
-db update-session-status "$SID" completed
+db save-event "$SID" pm_bazinga '{"groups": 3, "criteria_met": 2}' --agent-type pm
+
+step "Validator checks, then the shutdown gate"
+db save-event "$SID" validator_verdict '{"verdict": "ACCEPT", "reason": "required criteria met", "scope_check": "ok"}'
+db get-events "$SID" validator_verdict 1
+db complete-session "$SID"   # the completion gate: every required criterion is met
 
 step "Token usage by agent"
 db token-summary "$SID"

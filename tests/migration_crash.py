@@ -24,7 +24,7 @@ from reliability import cli, has_database_open, run_checked, sqlite_health
 def classify_file(path: str) -> str:
     """'absent', 'unmigrated' (nothing of ours in it), 'migrated', or what is wrong."""
     from bazinga_db.db.migrations import LATEST_VERSION
-    from bazinga_db.db.schema import TABLES_V1
+    from bazinga_db.db.schema import TABLES, TABLES_V1
 
     if not os.path.exists(path):
         return "absent"
@@ -37,7 +37,8 @@ def classify_file(path: str) -> str:
             seed = {"sessions", "orchestration_logs"}
             return "unmigrated" if not ours or ours == seed else f"half-migrated: tables {sorted(tables)}"
         applied = connection.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0]
-        missing = {table.name for table in TABLES_V1} - tables
+        expected = TABLES if version == LATEST_VERSION else TABLES_V1
+        missing = {table.name for table in expected} - tables
         if version == LATEST_VERSION and applied == LATEST_VERSION and not missing:
             return "migrated"
         if 0 < version < LATEST_VERSION and applied == version and not missing:

@@ -14,6 +14,7 @@ import pytest
 
 from bazinga_db import BazingaDB
 from bazinga_db.admin.transfer import TABLE_ORDER
+from bazinga_db.db.migrations import LATEST_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ def test_demo_database_round_trips_exactly(demo_db: str, tmp_path: Path, cli) ->
     lines_a, lines_b = first.read_text().splitlines(), second.read_text().splitlines()
     header_a, header_b = json.loads(lines_a[0]), json.loads(lines_b[0])
     header_a.pop("exported_at"), header_b.pop("exported_at")
-    assert header_a == header_b and header_a["schema_version"] == 2
+    assert header_a == header_b and header_a["schema_version"] == LATEST_VERSION
     assert lines_a[1:] == lines_b[1:]  # byte-identical rows, ids included, and the same counts
     counts = json.loads(lines_a[-1])["counts"]
     for table in TABLE_ORDER:
@@ -72,7 +73,7 @@ def test_importing_twice_adds_nothing(demo_db: str, tmp_path: Path, cli) -> None
     again = cli("import", "-", db=copy, input=export.read_text())
     assert again.code == 0, again
     assert again.out.splitlines()[0] == "✓ Imported 0 rows from stdin"
-    assert "  orchestration_logs: 0 new, 18 identical" in again.out
+    assert "  orchestration_logs: 0 new, 25 identical" in again.out
     assert {table: table_rows(copy, table) for table in TABLE_ORDER} == before
 
 
@@ -85,7 +86,7 @@ def test_import_into_a_busy_database_renumbers_and_keeps_order(demo_db: str, sto
         source.export(output=text)
         session = source.list_sessions()[0]["session_id"]
     report = store.import_(text.getvalue().splitlines())
-    assert report["tables"]["orchestration_logs"]["renumbered"] == 18
+    assert report["tables"]["orchestration_logs"]["renumbered"] == 25
     assert report["tables"]["state_snapshots"]["renumbered"] == 2
     assert report["tables"]["decisions"]["renumbered"] == 0  # its ids were free
     for table in TABLE_ORDER:
@@ -103,7 +104,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
         session = source.list_sessions()[0]["session_id"]
         text = io.StringIO()
         summary = source.export(session_id=session, output=text)
-    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 18
+    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 25
     store.create_session(session, "simple", "something else entirely")
     store.log_interaction(session, "pm", "already here", idempotency_key="k1")
     lines = text.getvalue().splitlines()
@@ -115,7 +116,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
     report = store.import_(lines)
     assert report["tables"]["sessions"] == {"inserted": 0, "identical": 0, "conflicts": 1, "renumbered": 0}
     assert report["tables"]["orchestration_logs"]["conflicts"] == 1
-    assert report["tables"]["orchestration_logs"]["inserted"] == 17
+    assert report["tables"]["orchestration_logs"]["inserted"] == 24
     assert store.get_session(session)["original_requirements"] == "something else entirely"
 
 

@@ -149,7 +149,7 @@ def dump(store) -> dict[str, list[dict]]:  # type: ignore[no-untyped-def]
     """Every row of every table: the whole database, to compare before and after."""
     return {
         table: store.query(f"SELECT * FROM {table} ORDER BY 1, 2")
-        for table in [t.name for t in schema.TABLES_V1] + ["_migrations"]
+        for table in [t.name for t in schema.TABLES] + ["_migrations"]
     }
 
 

@@ -28,7 +28,7 @@ from upstream_fixtures import SEED_ERA_ROWS, SEED_ERA_SCHEMA, V19_EXTRA_TABLES, 
 pytestmark = pytest.mark.sqlite_only
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-OUR_TABLES = [table.name for table in schema.TABLES_V1]
+OUR_TABLES = [table.name for table in schema.TABLES]
 
 def build(path: Path, schema_sql: str, rows_sql: str) -> Path:
     connection = sqlite3.connect(path)
@@ -224,8 +224,13 @@ def test_v19_file_is_adopted_with_every_row(v19_file: Path, tmp_path: Path) -> N
     with BazingaDB(v19_file) as db:
         db.migrate()
     after = counts(v19_file)
+    # v19's events were log rows: they moved to the events table, none lost
+    moved = 2
+    assert after["events"] == moved
+    assert after["orchestration_logs"] == before["orchestration_logs"] - moved
     for table, count in before.items():
-        assert after[table] == count, table
+        if table != "orchestration_logs":
+            assert after[table] == count, table
     assert after["configuration"] == after["decisions"] == 0  # tables v19 did not have
     assert_our_schema(v19_file, fresh_file(tmp_path))
     assert_timestamps_normalised(v19_file)
@@ -254,9 +259,18 @@ def test_v19_file_is_adopted_with_every_row(v19_file: Path, tmp_path: Path) -> N
     # session-wide state was stored under group 'global'; ours is group_id NULL
     assert rows(v19_file, "SELECT COUNT(*) AS n FROM state_snapshots WHERE group_id = 'global'") == [{"n": 0}]
     # idempotency keys were unique per (session, subtype, group); ours per session: both rows kept
-    keys = [row["idempotency_key"] for row in rows(
-        v19_file, "SELECT idempotency_key FROM orchestration_logs WHERE idempotency_key IS NOT NULL ORDER BY id")]
+    events = rows(v19_file, "SELECT * FROM events ORDER BY id")
+    keys = [row["idempotency_key"] for row in events]
     assert keys[0] == "evt-1" and keys[1].startswith("evt-1:") and len(keys) == 2
+    assert [(e["event_subtype"], e["group_id"], e["event_payload"]) for e in events] == [
+        ("merge_start", "group_a", '{"branch": "feature/a"}'), ("merge_done", "group_a", '{"branch": "feature/a"}')]
+    # the success criteria and the plan are ours now, rows and values kept
+    criteria = rows(v19_file, "SELECT criterion, status, required_for_completion FROM success_criteria ORDER BY id")
+    assert criteria == [{"criterion": "Invoices render", "status": "pending", "required_for_completion": 1},
+                        {"criterion": "Webhooks verified", "status": "met", "required_for_completion": 1}]
+    plan = rows(v19_file, "SELECT phases, current_phase, total_phases, created_at FROM development_plans")
+    assert plan == [{"phases": '["api", "ui"]', "current_phase": 1, "total_phases": 2,
+                     "created_at": "2026-01-10T10:00:30.000Z"}]
 
 
 def test_v19_file_through_the_cli(v19_file: Path) -> None:
@@ -284,7 +298,7 @@ def test_v19_file_through_the_cli(v19_file: Path) -> None:
     assert summary["breakdown"] == {"senior_software_engineer": 9000, "requirements_engineer": 3000}
     snapshot = json.loads(cli(v19_file, "dashboard-snapshot", sid).stdout)
     assert snapshot["task_group_counts"]["total"] == 2
-    assert snapshot["log_count"] == 6
+    assert snapshot["log_count"] == 4  # v19's two event rows are in the events table now
     assert snapshot["states"]["pm"] == {"iteration": 6}
     assert snapshot["session"]["metadata"] == {"project": "shop"}
     # the extra tables are readable through query, unchanged
@@ -307,7 +321,7 @@ def test_concurrent_first_start_on_an_upstream_file(v19_file: Path) -> None:
     results = [(process.wait(timeout=120), process.stderr.read()) for process in processes]  # type: ignore[union-attr]
     assert [code for code, _err in results] == [0] * 8, results
     after = counts(v19_file)
-    assert after["orchestration_logs"] == before["orchestration_logs"] + 8
+    assert after["orchestration_logs"] == before["orchestration_logs"] - 2 + 8  # v19's 2 events moved out
     assert after["state_snapshots"] == before["state_snapshots"]
     assert rows(v19_file, "SELECT COUNT(*) AS n FROM _migrations") == [{"n": migrations.LATEST_VERSION}]
     # Each migration is applied by exactly one process (checked above); each process that

@@ -19,6 +19,9 @@ def fill(db: BazingaDB, session_id: str, status: str | None) -> None:
     db.log_tokens(session_id, "developer", 1000, "developer_1")
     db.save_skill_output(session_id, "lint", {"errors": 0})
     db.log_decision(session_id, "spawn", {"count": 1})
+    db.save_success_criteria(session_id, [{"criterion": "tests pass", "status": "met"}])
+    db.save_development_plan(session_id, "work", "one phase", ["build"])
+    db.save_event(session_id, "validator_verdict", {"verdict": "ACCEPT"})
     if status:
         db.update_session_status(session_id, status)
 
@@ -60,11 +63,12 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert report["dry_run"] is True
     assert report["sessions"] == ["old_done", "old_failed", "old_no_end"]
     assert report["removed"] == {"sessions": 3, "orchestration_logs": 3, "state_snapshots": 3, "task_groups": 3,
-                                 "task_group_events": 6, "token_usage": 3, "skill_outputs": 3, "decisions": 3}
+                                 "task_group_events": 6, "token_usage": 3, "skill_outputs": 3, "decisions": 3,
+                                 "success_criteria": 3, "development_plans": 3, "events": 3}
     assert counts(db_path) == before
     text = cli("prune", "--older-than", "30d", "--dry-run").out.strip()
     assert text.startswith("✓ Would remove 3 completed or failed session(s) older than ")
-    assert text.endswith("decisions 3 (dry run: nothing deleted)")
+    assert text.endswith("decisions 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
 
 
 def test_prune_deletes_whole_finished_sessions_only(aged: BazingaDB, cli, db_path: str) -> None:  # type: ignore[no-untyped-def]

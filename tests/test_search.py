@@ -12,11 +12,19 @@ from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 def back_to_version_1(db_path: str) -> None:
     """Take a file back to schema version 1, as the first release left it: no search index."""
+    from bazinga_db.db import schema
+
     connection = sqlite3.connect(db_path, isolation_level=None)
     for name in ("insert", "delete", "update"):
         connection.execute(f"DROP TRIGGER _logs_fts_{name}")
     connection.execute("DROP TABLE _logs_fts")
-    connection.execute("DELETE FROM _migrations WHERE id = 2")
+    # and what the migrations after m002 added
+    for table in schema.TABLES[len(schema.TABLES_V1):]:
+        connection.execute(f"DROP TABLE {table.name}")
+    for table, columns in schema.ADDED_COLUMNS.items():
+        for column in columns:
+            connection.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
+    connection.execute("DELETE FROM _migrations WHERE id >= 2")
     connection.execute("PRAGMA user_version = 1")
     connection.close()
 
@@ -102,8 +110,9 @@ def test_migration_indexes_the_rows_of_an_existing_database(db_path: str) -> Non
         assert [row["session_id"] for row in db.search_logs("before index")] == ["old"]
         assert ("database_migrated", db.location) in db.notices
     connection = sqlite3.connect(db_path)
-    assert connection.execute("SELECT name FROM _migrations ORDER BY id").fetchall() == [
-        ("m001_initial",), ("m002_log_search",)]
+    from bazinga_db.db.migrations import NAMES
+
+    assert connection.execute("SELECT name FROM _migrations ORDER BY id").fetchall() == [(name,) for name in NAMES]
     connection.close()
 
 

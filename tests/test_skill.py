@@ -54,14 +54,27 @@ def project(tmp_path: Path) -> Path:
     result = run_cli("install-skill", cwd=str(root / "src" / "app"))
     assert result.code == 0, result
     assert result.out == (
-        f"✓ Skill installed: {root / SKILL_DIR} (SKILL.md created, scripts/bazinga_db.py created)\n"
+        f"✓ Skill installed: {root / SKILL_DIR} (SKILL.md created, scripts/bazinga_db.py created, "
+        f"{len(reference_files())} references created)\n"
     )
     return root
 
 
 def skill_examples(text: str) -> list[str]:
-    commands = text.split("\n## Commands\n", 1)[1]
+    commands = text.split("\n## Commands\n", 1)[1] if "\n## Commands\n" in text else text
     return re.findall(r"`bazinga-db ([^`]+)`", commands)
+
+
+def reference_files() -> dict[str, str]:
+    return {path: text for path, text in skill_files().items() if path.startswith("references/")}
+
+
+def all_examples() -> list[str]:
+    """Every example an agent can read: SKILL.md's, then each reference file's."""
+    examples = skill_examples(render_skill_md())
+    for text in reference_files().values():
+        examples += skill_examples(text)
+    return examples
 
 
 # -- the skill text -----------------------------------------------------------------------
@@ -117,9 +130,9 @@ def test_every_cli_command_is_documented_with_one_example() -> None:
     listed = re.findall(r"^  ([a-z][a-z-]+) ", general_help.split("commands:\n", 1)[1], re.MULTILINE)
     assert set(listed) == {operation.name for operation in operations.OPERATIONS}
     text = render_skill_md()
-    examples = [example.split()[0] for example in skill_examples(text)]
+    examples = [example.split()[0] for example in all_examples()]
     agent_commands = [operation.name for operation in operations.OPERATIONS if operation.audience == "agent"]
-    assert sorted(examples) == sorted(agent_commands), "each agent command has exactly one example in SKILL.md"
+    assert sorted(examples) == sorted(agent_commands), "each agent command has one example (SKILL.md or a reference)"
     # Commands for people (export, dashboard, …) are named, without an example.
     people_line = text.split("- For people and scripts", 1)[1].splitlines()[0]
     named = re.findall(r"`([a-z][a-z-]+)`", people_line)
@@ -129,9 +142,21 @@ def test_every_cli_command_is_documented_with_one_example() -> None:
 # -- the installed skill --------------------------------------------------------------------
 
 
+def test_each_reference_file_is_short_and_named_in_skill_md() -> None:
+    text = render_skill_md()
+    assert reference_files(), "the workflow families have reference files"
+    for path, reference in reference_files().items():
+        tokens = estimated_tokens(reference)
+        assert tokens <= 700, f"{path} is about {tokens} tokens; keep each reference under ~700"
+        assert f"`{path}`" in text
+        assert skill_examples(reference), f"{path} shows no example"
+
+
 def test_every_example_in_skill_md_runs(project: Path) -> None:
-    text = (project / SKILL_DIR / "SKILL.md").read_text(encoding="utf-8")
-    examples = skill_examples(text)
+    folder = project / SKILL_DIR
+    examples = skill_examples((folder / "SKILL.md").read_text(encoding="utf-8"))
+    for path in sorted((folder / "references").glob("*.md")):  # installed beside SKILL.md
+        examples += skill_examples(path.read_text(encoding="utf-8"))
     assert len(examples) == len([op for op in operations.OPERATIONS if op.audience == "agent"])
     for example in examples:
         args = shlex.split(example)
@@ -281,7 +306,8 @@ def test_install_is_idempotent(project: Path) -> None:
     as_json = run_cli("--json", "install-skill", str(project))
     assert json.loads(as_json.out) == {
         "skill_dir": str(project / SKILL_DIR), "version": __version__,
-        "files": {"SKILL.md": "unchanged", "scripts/bazinga_db.py": "unchanged"},
+        "files": {"SKILL.md": "unchanged", "scripts/bazinga_db.py": "unchanged",
+                  **{path: "unchanged" for path in reference_files()}},
     }
     assert run_cli("--quiet", "install-skill", str(project)).out == ""
 
@@ -302,7 +328,8 @@ def test_install_refuses_to_overwrite_a_modified_copy(project: Path) -> None:
     forced = run_cli("install-skill", str(project), "--force")
     assert forced.code == 0, forced
     assert forced.out == (
-        f"✓ Skill installed: {project / SKILL_DIR} (SKILL.md replaced, scripts/bazinga_db.py unchanged)\n"
+        f"✓ Skill installed: {project / SKILL_DIR} (SKILL.md replaced, scripts/bazinga_db.py unchanged, "
+        f"{len(reference_files())} references unchanged)\n"
     )
     assert skill_md.read_text(encoding="utf-8") == render_skill_md()
 

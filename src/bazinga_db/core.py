@@ -190,14 +190,14 @@ def insert(db: Store, tx: Transaction, table: str, values: dict[str, Any]) -> di
         if row is not None:  # the key was used before: this is a retry
             db.notices.append(("idempotent_replay", str(key)))
             return decode(row, table)  # type: ignore[return-value]
-    values = redact(tx, values)
+    values = redact(tx, values, JSON_COLUMNS[table])
     columns = ", ".join(values)
     marks = ", ".join("?" * len(values))
     row = tx.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING *", tuple(values.values()))
     return decode(row, table)  # type: ignore[return-value]
 
 
-def redact(tx: Transaction, values: dict[str, Any]) -> dict[str, Any]:
+def redact(tx: Transaction, values: dict[str, Any], json_columns: frozenset[str] = frozenset()) -> dict[str, Any]:
     """``values`` with secrets in their text and JSON columns replaced by markers.
 
     The configuration is read only when something would be redacted, so ordinary
@@ -208,7 +208,7 @@ def redact(tx: Transaction, values: dict[str, Any]) -> dict[str, Any]:
     enabled = redaction.env_setting()
     if enabled is False:
         return values
-    redacted = redaction.redact_values(values)
+    redacted = redaction.redact_values(values, json_columns)
     if redacted == values:
         return values
     if enabled is None:

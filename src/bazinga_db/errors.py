@@ -78,6 +78,12 @@ class Conflict(BazingaError):
     code = "conflict"
 
 
+class CriteriaUnmet(BazingaError):
+    """A session cannot be marked completed while a required success criterion is unmet."""
+
+    code = "criteria_unmet"
+
+
 class SchemaTooNew(BazingaError):
     """The database was written by a newer bazinga-db."""
 
@@ -107,6 +113,7 @@ __all__ = [
     "BackendUnavailable",
     "BazingaError",
     "Conflict",
+    "CriteriaUnmet",
     "DatabaseBusy",
     "DatabaseError",
     "InvalidInput",

@@ -58,7 +58,8 @@ class Operation:
     ``unchanged`` is the line when the write found everything already as asked.
     """
 
-    __slots__ = ("audience", "confirm", "example", "name", "params", "summary", "tool", "unchanged", "write")
+    __slots__ = ("audience", "confirm", "example", "family", "name", "params", "summary", "tool", "unchanged",
+                 "write")
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class Operation:
         audience: str = "agent",
         confirm: str | None = None,
         unchanged: str | None = None,
+        family: str = "core",
     ) -> None:
         self.name = name
         self.summary = summary
@@ -81,6 +83,9 @@ class Operation:
         self.tool = tool
         self.confirm = confirm or f"✓ {name} done"
         self.unchanged = unchanged
+        # "core": listed in full in SKILL.md; any other family is one line there and a
+        # references/<family>.md file beside it, read by an agent only when it needs it.
+        self.family = family
         # "agent": used during a run, documented in full in SKILL.md; "operator": for
         # people and scripts around a run (export, prune, dashboard …), listed briefly.
         self.audience = audience
@@ -101,6 +106,10 @@ def _p(name: str, help: str, **options: Any) -> Param:
 
 
 SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",))
+GATE = [
+    Param("force", "mark it completed although required success criteria are unmet (needs --reason)", kind="flag"),
+    Param("reason", "why the run is complete anyway (recorded as a completion_override decision)"),
+]
 GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",))
 IDEMPOTENCY = Param(
     "idempotency_key",
@@ -131,9 +140,10 @@ OPERATIONS: list[Operation] = [
         write=False, example="get-session bazinga_20250113_143530",
     ),
     Operation(
-        "update-session-status", "Set a session's status: active, completed or failed.",
-        [SESSION, _p("status", "active, completed or failed", required=True)],
-        confirm="✓ Session {session} → {status}",
+        "update-session-status",
+        "Set a session's status: active, completed (when its criteria are met) or failed.",
+        [SESSION, _p("status", "active, completed or failed", required=True), *GATE],
+        confirm="✓ Session {session} → {status}{forced_note}",
         write=True, example="update-session-status bazinga_20250113_143530 completed",
     ),
     Operation(
@@ -315,6 +325,144 @@ OPERATIONS: list[Operation] = [
     Operation(
         "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
         [], write=False, example="mcp", tool=True, audience="operator",
+    ),
+]
+
+# -- workflow records: success criteria, plans, events, reasoning --------------------------
+GROUP_SCOPE = _p("group_id", "the task group, or global for the whole session", required=True, aliases=("group",))
+OPERATIONS += [
+    Operation(
+        "save-success-criteria", "Replace a session's success criteria (its definition of done).",
+        [SESSION,
+         _p("criteria", 'a JSON list: text, or {"criterion", "status", "actual", "evidence", '
+            '"required_for_completion"}', kind="json", required=True)],
+        confirm="✓ Saved {count} success criteria for session {session}",
+        family="criteria", write=True, example="""save-success-criteria sess_abc123 '["All tests pass", {"criterion": "Docs updated", "required_for_completion": false}]'""",
+    ),
+    Operation(
+        "get-success-criteria", "A session's success criteria, in order.",
+        [SESSION], family="criteria", write=False, example="get-success-criteria sess_abc123",
+    ),
+    Operation(
+        "update-success-criterion", "Update one criterion (by its text): status met/blocked/failed/pending, evidence.",
+        [SESSION,
+         _p("criterion", "the criterion's text, as saved", required=True),
+         _p("status", "pending, met, blocked or failed"),
+         _p("evidence", "what shows it (test output, a link …)", aliases=("notes",)),
+         Param("actual", "the value reached, e.g. 87%")],
+        confirm="✓ Criterion {criterion!r} → {status}",
+        family="criteria", write=True, example='update-success-criterion sess_abc123 "All tests pass" met --evidence "412 passed"',
+    ),
+    Operation(
+        "complete-session", "Mark a session completed through the completion gate (--force --reason to override).",
+        [SESSION, *GATE], confirm="✓ Session {session} → {status}{forced_note}",
+        family="criteria", write=True, example="complete-session sess_abc123",
+    ),
+    Operation(
+        "update-session", "Set a session's status (the public project's form: --status S).",
+        [SESSION, Param("status", "active, completed or failed", required=True, aliases=("s",)), *GATE],
+        confirm="✓ Session {session} → {status}{forced_note}",
+        write=True, example="update-session sess_abc123 --status failed", audience="operator",
+    ),
+    Operation(
+        "save-development-plan", "Save (or replace) the session's development plan with its phases.",
+        [SESSION,
+         _p("original_prompt", "what the user asked for", required=True, aliases=("prompt",)),
+         _p("plan_text", "the plan in words", required=True, aliases=("plan",)),
+         _p("phases", 'a JSON list, e.g. [{"phase": 1, "name": "Auth", "status": "pending"}]', kind="json",
+            required=True),
+         _p("current_phase", "the phase being worked on", kind="int"),
+         _p("total_phases", "how many phases (default: the length of the list)", kind="int"),
+         _p("metadata", "extra facts (a JSON object)", kind="json")],
+        confirm="✓ Saved the development plan of session {session} ({total_phases} phases)",
+        family="plans", write=True,
+        example="""save-development-plan sess_abc123 "Add OAuth2" "Auth first, then UI" '[{"phase": 1, "name": "Auth"}]' 1 2""",
+    ),
+    Operation(
+        "get-development-plan", "The session's development plan (null if none).",
+        [SESSION], family="plans", write=False, example="get-development-plan sess_abc123",
+    ),
+    Operation(
+        "update-plan-progress", "Move a plan's phase on, by its number or its name.",
+        [SESSION,
+         _p("phase", "the phase number or name", required=True, aliases=("phase_id",)),
+         _p("status", "pending, in_progress, completed or blocked", required=True),
+         _p("progress_percent", "0-100", kind="int", aliases=("percent",))],
+        confirm="✓ Plan of session {session}: phase {phase} → {status}",
+        family="plans", write=True, example="update-plan-progress sess_abc123 1 completed",
+    ),
+    Operation(
+        "save-event", "Record a typed event (tl_verdicts, validator_verdict, scope_change, pm_bazinga …).",
+        [SESSION,
+         _p("event_subtype", "the kind of event", required=True, aliases=("subtype", "type")),
+         _p("event_payload", "its content, a JSON value", kind="json", aliases=("payload",)),
+         Param("group_id", "the task group it concerns (default: the whole session)", aliases=("group",)),
+         Param("agent_type", "the role that sent it", aliases=("agent",)),
+         Param("iteration", "the iteration number", kind="int"),
+         Param("payload_file", "read the payload from this JSON file"),
+         IDEMPOTENCY],
+        confirm="✓ Saved {event_subtype} event for session {session}",
+        family="events", write=True, example="""save-event sess_abc123 validator_verdict '{"verdict": "ACCEPT"}'""",
+    ),
+    Operation(
+        "get-events", "Events of a session, newest first (one subtype, one group, a limit).",
+        [SESSION, _p("event_subtype", "only this kind", aliases=("subtype", "type")),
+         _p("limit", "how many (default 50)", kind="int"),
+         Param("group_id", "only this task group (global: session-wide events)", aliases=("group",))],
+        family="events", write=False, example="get-events sess_abc123 validator_verdict 1",
+    ),
+    Operation(
+        "save-investigation-iteration",
+        "One investigation step in one transaction: the group's investigation state and its event.",
+        [SESSION,
+         _p("group_id", "the task group under investigation", required=True, aliases=("group",)),
+         _p("iteration", "the step number, 1-20", kind="int", required=True),
+         _p("status", "under_investigation, root_cause_found, hypothesis_eliminated, fix_proposed, "
+            "fix_verified, escalated, blocked or completed", required=True),
+         Param("state_data", "the investigation state, a JSON document", kind="json", aliases=("state",)),
+         Param("event_payload", "what this step found, a JSON document", kind="json", aliases=("event",)),
+         Param("state_file", "read the state from this JSON file"),
+         Param("event_file", "read the event payload from this JSON file")],
+        confirm="✓ Saved investigation iteration {iteration} of group {group_id} → {status}",
+        family="events", write=True,
+        example="""save-investigation-iteration sess_abc123 group_a 1 under_investigation --state '{"hypotheses": []}' --event '{"found": "nothing yet"}'""",
+    ),
+    Operation(
+        "save-reasoning", "Record one phase of an agent's reasoning (understanding … completion).",
+        [SESSION, GROUP_SCOPE,
+         _p("agent_type", "the agent's role", required=True, aliases=("agent",)),
+         _p("reasoning_phase", "understanding, approach, decisions, risks, blockers, pivot or completion",
+            required=True, aliases=("phase",)),
+         _p("content", "the reasoning text"),
+         Param("content_file", "read the text from this file (- for stdin)"),
+         Param("agent_id", "which agent of that role"),
+         Param("iteration", "the iteration number", kind="int"),
+         Param("confidence", "high, medium or low"),
+         Param("references", "files or links it rests on, a JSON list of text", kind="json"),
+         IDEMPOTENCY],
+        confirm="✓ Saved {agent} {reasoning_phase} reasoning for session {session}",
+        family="reasoning", write=True,
+        example='save-reasoning sess_abc123 group_a developer understanding "JWT, not sessions" --confidence high',
+    ),
+    Operation(
+        "get-reasoning", "Reasoning entries, newest first, by group, agent and phase.",
+        [SESSION,
+         _p("group_id", "only this task group (global: session-wide)", aliases=("group",)),
+         _p("agent_type", "only this role", aliases=("agent",)),
+         _p("phase", "only this phase"),
+         Param("limit", "how many (default 50)", kind="int")],
+        family="reasoning", write=False, example="get-reasoning sess_abc123 group_a developer",
+    ),
+    Operation(
+        "reasoning-timeline", "Every reasoning entry oldest first, as JSON or Markdown.",
+        [SESSION, Param("group_id", "only this task group", aliases=("group",)),
+         Param("format", "json (default) or markdown")],
+        family="reasoning", write=False, example="reasoning-timeline sess_abc123 --format markdown",
+    ),
+    Operation(
+        "check-mandatory-phases", "Did an agent record its understanding and completion for a group?",
+        [SESSION, GROUP_SCOPE, _p("agent_type", "the agent's role", required=True, aliases=("agent",))],
+        family="reasoning", write=False, example="check-mandatory-phases sess_abc123 group_a developer",
     ),
 ]
 

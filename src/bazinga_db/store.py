@@ -51,10 +51,25 @@ class BazingaDB(Store):
 
         return sessions.list_sessions(self, limit, status)
 
-    def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
+    def update_session_status(
+        self, session_id: str, status: str, force: bool = False, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Set a session's status; ``completed`` only when the required success criteria are met."""
         from .records import sessions
 
-        return sessions.update_session_status(self, session_id, status)
+        return sessions.update_session_status(self, session_id, status, force, reason)
+
+    def complete_session(self, session_id: str, force: bool = False, reason: str | None = None) -> dict[str, Any]:
+        """Mark a session completed, through the completion gate."""
+        from .records import sessions
+
+        return sessions.complete_session(self, session_id, force, reason)
+
+    def update_session(self, session_id: str, status: str, force: bool = False, reason: str | None = None) -> dict[str, Any]:
+        """The public project's name for update-session-status (``--status S``)."""
+        from .records import sessions
+
+        return sessions.update_session(self, session_id, status, force, reason)
 
     # -- logs ------------------------------------------------------------------
 
@@ -286,6 +301,162 @@ class BazingaDB(Store):
 
         return decisions.get_decisions(self, session_id, decision_type, limit)
 
+    # -- criteria --------------------------------------------------------------
+
+    def save_success_criteria(self, session_id: str, criteria: Any) -> list[dict[str, Any]]:
+        """Replace the session's criteria; each is text or {criterion, status, actual, evidence,"""
+        from .records import criteria as success_criteria
+
+        return success_criteria.save_success_criteria(self, session_id, criteria)
+
+    def get_success_criteria(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's criteria in the order they were saved ([] when none)."""
+        from .records import criteria as success_criteria
+
+        return success_criteria.get_success_criteria(self, session_id)
+
+    def update_success_criterion(
+        self,
+        session_id: str,
+        criterion: str,
+        status: str | None = None,
+        evidence: str | None = None,
+        actual: str | None = None,
+    ) -> dict[str, Any]:
+        """Change one criterion (found by its text): status, evidence, actual value."""
+        from .records import criteria as success_criteria
+
+        return success_criteria.update_success_criterion(self, session_id, criterion, status, evidence, actual)
+
+    # -- plans -----------------------------------------------------------------
+
+    def save_development_plan(
+        self,
+        session_id: str,
+        original_prompt: str,
+        plan_text: str,
+        phases: Any,
+        current_phase: int | None = None,
+        total_phases: int | None = None,
+        metadata: Any = None,
+    ) -> dict[str, Any]:
+        """Save (or replace) the session's plan; phases are a list of {phase, name, status, …}."""
+        from .records import plans
+
+        return plans.save_development_plan(
+            self, session_id, original_prompt, plan_text, phases, current_phase, total_phases, metadata,
+        )
+
+    def get_development_plan(self, session_id: str) -> dict[str, Any] | None:
+        """The session's plan with its phases, or None."""
+        from .records import plans
+
+        return plans.get_development_plan(self, session_id)
+
+    def update_plan_progress(
+        self, session_id: str, phase: str, status: str, progress_percent: int | None = None
+    ) -> dict[str, Any]:
+        """Set one phase's status (and percent), found by its number or its name."""
+        from .records import plans
+
+        return plans.update_plan_progress(self, session_id, phase, status, progress_percent)
+
+    # -- events ----------------------------------------------------------------
+
+    def save_event(
+        self,
+        session_id: str,
+        event_subtype: str,
+        event_payload: Any = None,
+        group_id: str | None = None,
+        agent_type: str | None = None,
+        iteration: int | None = None,
+        payload_file: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Record one event; the payload is any JSON value (inline, or read from ``payload_file``)."""
+        from .records import events
+
+        return events.save_event(
+            self, session_id, event_subtype, event_payload, group_id, agent_type, iteration, payload_file, idempotency_key,
+        )
+
+    def get_events(
+        self, session_id: str, event_subtype: str | None = None, limit: int = 50, group_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Events of a session, newest first; only one subtype and one group when given."""
+        from .records import events
+
+        return events.get_events(self, session_id, event_subtype, limit, group_id)
+
+    def save_investigation_iteration(
+        self,
+        session_id: str,
+        group_id: str,
+        iteration: int,
+        status: str,
+        state_data: Any = None,
+        event_payload: Any = None,
+        state_file: str | None = None,
+        event_file: str | None = None,
+    ) -> dict[str, Any]:
+        """One step of the investigation loop, in one transaction: the group's ``investigation``"""
+        from .records import events
+
+        return events.save_investigation_iteration(
+            self, session_id, group_id, iteration, status, state_data, event_payload, state_file, event_file,
+        )
+
+    # -- reasoning -------------------------------------------------------------
+
+    def save_reasoning(
+        self,
+        session_id: str,
+        group_id: str,
+        agent_type: str,
+        reasoning_phase: str,
+        content: str | None = None,
+        content_file: str | None = None,
+        agent_id: str | None = None,
+        iteration: int | None = None,
+        confidence: str | None = None,
+        references: Any = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Record one phase of an agent's reasoning (text inline, from ``content_file``, or ``-`` for stdin)."""
+        from .records import reasoning
+
+        return reasoning.save_reasoning(
+            self, session_id, group_id, agent_type, reasoning_phase, content, content_file, agent_id, iteration, confidence, references, idempotency_key,
+        )
+
+    def get_reasoning(
+        self,
+        session_id: str,
+        group_id: str | None = None,
+        agent_type: str | None = None,
+        phase: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Reasoning entries, newest first, by group, agent type and phase when given."""
+        from .records import reasoning
+
+        return reasoning.get_reasoning(self, session_id, group_id, agent_type, phase, limit)
+
+    def reasoning_timeline(
+        self, session_id: str, group_id: str | None = None, format: str = "json"
+    ) -> list[dict[str, Any]] | str:
+        """Every reasoning entry oldest first: JSON, or Markdown grouped by task group."""
+        from .records import reasoning
+
+        return reasoning.reasoning_timeline(self, session_id, group_id, format)
+
+    def check_mandatory_phases(self, session_id: str, group_id: str, agent_type: str) -> dict[str, Any]:
+        """Whether an agent recorded the mandatory phases (understanding, completion) for a group."""
+        from .records import reasoning
+
+        return reasoning.check_mandatory_phases(self, session_id, group_id, agent_type)
+
     # -- reports ---------------------------------------------------------------
 
     def dashboard_snapshot(self, session_id: str) -> dict[str, Any]:
@@ -305,6 +476,9 @@ class BazingaDB(Store):
         from .admin import reports
 
         return reports.compare_sessions(self, session_a, session_b)
+
+    # The public project's names for the same operations (its agents and scripts call these).
+    get_dashboard_snapshot = dashboard_snapshot
 
     # -- retention -------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..core import require_session
+from ..core import decode, require_session
 from ..errors import InvalidInput
-from ..records import decisions, logs, skill_outputs, state, task_groups, tokens
+from ..records import criteria, decisions, logs, plans, reasoning, skill_outputs, state, task_groups, tokens
 from ..util import validation as v
 from ..util.clock import epoch, utc_now
 
@@ -30,6 +30,9 @@ def dashboard_snapshot(db: Store, session_id: str) -> dict[str, Any]:
         skills = skill_outputs.latest_by_skill(tx, session_id)
         recent_decisions = decisions.recent(tx, session_id, RECENT_LOGS)
         usage = tokens.summary(tx, session_id, "agent_type")
+        success_criteria = criteria.all_of_session(tx, session_id)
+        plan = decode(tx.one("SELECT * FROM development_plans WHERE session_id = ?", (session_id,)), "development_plans")
+        latest_reasoning = reasoning.latest_by_agent(tx, session_id)
     return {
         "session": session,
         "task_groups": groups,
@@ -41,6 +44,13 @@ def dashboard_snapshot(db: Store, session_id: str) -> dict[str, Any]:
         "states": states,
         "skill_outputs": skills,
         "recent_decisions": recent_decisions,
+        "success_criteria": success_criteria,
+        "plan_progress": plans.progress(plan),
+        "latest_reasoning": latest_reasoning,
+        # The public project's snapshot keys, for dashboards and agents written against it.
+        "orchestrator_state": states.get("orchestrator"),
+        "pm_state": states.get("pm"),
+        "token_summary": {**usage["breakdown"], "total": usage["total_tokens"]},
         "generated_at": utc_now(),
     }
 

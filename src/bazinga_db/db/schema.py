@@ -218,11 +218,83 @@ TABLES_V1: tuple[Table, ...] = (
     ),
 )
 
-TABLES_BY_NAME = {table.name: table for table in TABLES_V1}
+# Schema version 6 (m006_workflow_records) -- the workflow records of a run: success
+# criteria, the development plan and typed events. Never edit once released.
+TABLES_V6: tuple[Table, ...] = (
+    Table(
+        "success_criteria",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("criterion", not_null=True),
+            Column("status", not_null=True, default="'pending'"),  # pending, met, blocked, failed
+            Column("actual"),
+            Column("evidence"),
+            Column("required_for_completion", "INTEGER", not_null=True, default="1"),
+            Column("created_at"),
+            Column("updated_at"),
+        ],
+        indexes=(Index("idx_criteria_unique", ("session_id", "criterion"), unique=True),),
+    ),
+    Table(
+        "development_plans",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("original_prompt", not_null=True),
+            Column("plan_text", not_null=True),
+            Column("phases", "JSON", not_null=True),  # [{"phase": 1, "name": …, "status": …}, …]
+            Column("current_phase", "INTEGER"),
+            Column("total_phases", "INTEGER", not_null=True),
+            Column("created_at"),
+            Column("updated_at"),
+            Column("metadata", "JSON"),
+        ],
+        indexes=(Index("idx_plans_session", ("session_id",), unique=True),),
+    ),
+    Table(
+        "events",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("timestamp", not_null=True),
+            Column("event_subtype", not_null=True),
+            Column("event_payload", "JSON", not_null=True),
+            Column("group_id"),  # NULL: an event of the whole session
+            Column("agent_type"),
+            Column("iteration", "INTEGER"),
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_events_subtype", ("session_id", "event_subtype", "id")),
+            Index("idx_events_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+)
+
+# Columns later migrations add to tables of an earlier version, by table.
+ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
+    # m006: an agent's reasoning is a log entry (log_type 'reasoning') with its phase.
+    "orchestration_logs": (
+        Column("reasoning_phase"),
+        Column("confidence_level"),
+        Column("references_json", "JSON"),
+    ),
+}
+
+# Every table of the current schema, parents before children.
+TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V6
+TABLES_BY_NAME = {table.name: table for table in TABLES}
+
+
+def columns_of(table: Table) -> list[Column]:
+    """A table's columns in the current schema: its own and those later migrations added."""
+    return [*table.columns, *ADDED_COLUMNS.get(table.name, ())]
+
 
 # Columns holding JSON text, per table: decoded into objects when records are returned.
 JSON_COLUMNS: dict[str, frozenset[str]] = {
-    table.name: frozenset(column.name for column in table.columns if column.type == "JSON") for table in TABLES_V1
+    table.name: frozenset(column.name for column in columns_of(table) if column.type == "JSON") for table in TABLES
 }
 # The full-text index of log content on SQLite (an FTS5 table; migration m002).
 LOG_SEARCH_TABLE = "_logs_fts"
@@ -235,7 +307,7 @@ def children_of(parent: str) -> tuple[str, ...]:
     check and export read their table lists from here.
     """
     return tuple(
-        table.name for table in TABLES_V1
+        table.name for table in TABLES
         if any((column.references or "").startswith(parent + "(") for column in table.columns)
     )
 
@@ -243,7 +315,7 @@ def children_of(parent: str) -> tuple[str, ...]:
 SESSION_TABLES = children_of("sessions")
 # Tables that belong to no session (configuration): global, exported with a whole database only.
 GLOBAL_TABLES = tuple(
-    table.name for table in TABLES_V1 if table.name != "sessions" and table.name not in SESSION_TABLES
+    table.name for table in TABLES if table.name != "sessions" and table.name not in SESSION_TABLES
 )
 
 

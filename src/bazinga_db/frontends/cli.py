@@ -124,7 +124,9 @@ def _execute(invocation: Invocation, out: TextIO, err: TextIO) -> int:
     else:
         if extra and not invocation.quiet:
             print("\n".join(extra), file=err)
-        if operation.name == "stream-logs":
+        if isinstance(result, str) and invocation.arguments.get("format", "json") != "json":
+            print(result, file=out)  # a text format asked for (e.g. reasoning-timeline --format markdown)
+        elif operation.name == "stream-logs":
             print(render.logs_markdown(invocation.arguments["session_id"], result), file=out)
         elif operation.name in render.TEXT_READS:
             print(render.TEXT_READS[operation.name](result), file=out)

@@ -37,7 +37,7 @@ def notice_lines(notices: list[tuple[str, str]]) -> list[str]:
 
 def confirmation(operation: Operation, arguments: dict[str, Any], result: Any, notices: list[tuple[str, str]]) -> str:
     """The one-line ✓ confirmation of a write: its operation's template, filled in."""
-    fields = _Fields(arguments, result)
+    fields = _Fields(arguments, result, notices)
     unchanged = any(kind.endswith("_exists") for kind, _ in notices) or fields.get("applied") == []
     template = operation.unchanged if unchanged and operation.unchanged else operation.confirm
     return template.format_map(fields)
@@ -47,11 +47,13 @@ class _Fields(dict):  # type: ignore[type-arg]
     """What a confirmation template may name: the result's fields, then the arguments, then
     the derived fields below (computed only when a template asks for them)."""
 
-    def __init__(self, arguments: dict[str, Any], result: Any) -> None:
+    def __init__(self, arguments: dict[str, Any], result: Any, notices: list[tuple[str, str]]) -> None:
         super().__init__(arguments)
         if isinstance(result, dict):
             self.update(result)
         self.arguments = arguments
+        self.result = result
+        self.notices = {kind for kind, _ in notices}
 
     def __missing__(self, key: str) -> Any:
         return _DERIVED[key](self)
@@ -80,6 +82,9 @@ _DERIVED: dict[str, Any] = {
     "size_before": lambda f: _size(f["bytes_before"]),
     "size_after": lambda f: _size(f["bytes_after"]),
     "size_freed": lambda f: _size(f["bytes_freed"]),
+    "count": lambda f: len(f.result) if isinstance(f.result, list) else 1,
+    "forced_note": lambda f: " (forced past unmet success criteria; override recorded)"
+    if "completion_forced" in f.notices else "",
 }
 
 
@@ -95,6 +100,8 @@ def logs_markdown(session_id: str, logs: list[dict[str, Any]]) -> str:
             heading.append(f"iteration {entry['iteration']}")
         if entry.get("group_id"):
             heading.append(f"group {entry['group_id']}")
+        if entry.get("reasoning_phase"):
+            heading.append(f"reasoning: {entry['reasoning_phase']}")
         lines.append(f"### {' · '.join(heading)}")
         lines.append("")
         lines.append(entry["content"])

@@ -74,12 +74,28 @@ def list_sessions(db: Store, limit: int = 10, status: str | None = None) -> list
     return decode_all(rows, "sessions")
 
 
-def update_session_status(db: Store, session_id: str, status: str) -> dict[str, Any]:
+def update_session_status(
+    db: Store, session_id: str, status: str, force: bool = False, reason: str | None = None
+) -> dict[str, Any]:
+    """Set a session's status. ``completed`` passes the completion gate: every required
+    success criterion must be met, unless ``force`` with a ``reason`` (recorded as a decision)."""
     session_id = v.identifier(session_id, "session_id")
     status = v.choice(status, "status", v.SESSION_STATUSES)
+    if force and status != "completed":
+        raise InvalidInput("--force only overrides the completion gate: use it with status completed")
+    if force and (reason is None or not str(reason).strip()):
+        raise InvalidInput('--force needs --reason "why the run is complete although criteria are unmet"')
+    if reason is not None and not force:
+        raise InvalidInput("--reason goes with --force (the override of unmet success criteria)")
+    reason = None if reason is None else v.text(reason, "reason")
     now = utc_now()
     end_time = now if status in ("completed", "failed") else None
     with db.write() as tx:
+        if status == "completed":
+            from .criteria import check_completion
+
+            require_session(tx, session_id)
+            check_completion(db, tx, session_id, force, reason)
         row = tx.one(
             "UPDATE sessions SET status = ?, end_time = ?, updated_at = ? WHERE session_id = ? RETURNING *",
             (status, end_time, now, session_id),
@@ -87,3 +103,13 @@ def update_session_status(db: Store, session_id: str, status: str) -> dict[str, 
         if row is None:
             raise SessionNotFound(f"session {session_id!r} not found; nothing was changed")
         return decode(row, "sessions")  # type: ignore[return-value]
+
+
+def complete_session(db: Store, session_id: str, force: bool = False, reason: str | None = None) -> dict[str, Any]:
+    """Mark a session completed, through the completion gate."""
+    return update_session_status(db, session_id, "completed", force, reason)
+
+
+def update_session(db: Store, session_id: str, status: str, force: bool = False, reason: str | None = None) -> dict[str, Any]:
+    """The public project's name for update-session-status (``--status S``)."""
+    return update_session_status(db, session_id, status, force, reason)

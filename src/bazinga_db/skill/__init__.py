@@ -45,10 +45,53 @@ def command_line(operation: Operation) -> str:
     return line
 
 
+# The families an agent reads about only when it needs them: one line in SKILL.md, and a
+# references/<family>.md file beside it (title, when to use it).
+FAMILIES: dict[str, tuple[str, str]] = {
+    "criteria": (
+        "Success criteria, completion gate",
+        "The PM saves the session's definition of done when it plans; agents mark a criterion met, "
+        "blocked or failed with evidence. Marking the session completed is refused (exit 1, code "
+        "`criteria_unmet`) while a required criterion is unmet, unless `--force --reason \"…\"`, "
+        "which is recorded as a decision.",
+    ),
+    "plans": (
+        "Development plan",
+        "One plan per session, with phases. The PM reads it first when a session is resumed "
+        "(`null` when there is none) and saves it when it plans; phases move on by number or name.",
+    ),
+    "events": (
+        "Typed events",
+        "Verdicts and notices between agents (`tl_issues`, `tl_verdicts`, `validator_verdict`, "
+        "`scope_change`, `pm_bazinga` …) with a JSON payload; read newest first. The investigation "
+        "loop saves each step as state and event in one transaction.",
+    ),
+    "reasoning": (
+        "Reasoning",
+        "Every agent records `understanding` when it starts and `completion` when it ends (other "
+        "phases: approach, decisions, risks, blockers, pivot). Group `global` means session-wide. "
+        "Entries show in the log stream.",
+    ),
+}
+REFERENCES_FOLDER = "references"
+
+
+def render_reference(family: str) -> str:
+    """``references/<family>.md``: what the family is for, and each command with an example."""
+    title, purpose = FAMILIES[family]
+    lines = [f"# bazinga-db: {title}", "", purpose, "",
+             "`bazinga-db` stands for the command in SKILL.md; add `--json` to parse the output.", ""]
+    lines += [command_line(op) for op in operations.OPERATIONS if op.family == family]
+    return "\n".join(lines) + "\n"
+
+
 def render_commands() -> str:
-    """Agent commands one per line, in full; the commands for people around a run only by
-    name, since every agent pays for each token of SKILL.md in its prompt."""
-    lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent"]
+    """Core agent commands one per line, in full; other families one line each pointing to
+    their reference file; the commands for people around a run only by name, since every
+    agent pays for each token of SKILL.md in its prompt."""
+    lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent" and op.family == "core"]
+    for family, (title, _purpose) in FAMILIES.items():
+        lines.append(f"- {title}: read `{REFERENCES_FOLDER}/{family}.md` first")
     operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
         lines.append(
@@ -71,7 +114,10 @@ def launcher_source() -> str:
 
 def skill_files() -> dict[str, str]:
     """Every file of the skill folder, by path inside it."""
-    return {SKILL_FILE: render_skill_md(), SCRIPT_FILE: launcher_source()}
+    files = {SKILL_FILE: render_skill_md(), SCRIPT_FILE: launcher_source()}
+    for family in FAMILIES:
+        files[f"{REFERENCES_FOLDER}/{family}.md"] = render_reference(family)
+    return files
 
 
 def _digest(data: bytes) -> str:
@@ -176,5 +222,9 @@ def confirmation(result: dict[str, Any]) -> str:
     statuses = result["files"]
     if all(status == "unchanged" for status in statuses.values()):
         return f"✓ Skill up to date: {result['skill_dir']}"
-    details = ", ".join(f"{relative} {status}" for relative, status in statuses.items())
+    parts = [f"{relative} {status}" for relative, status in statuses.items() if not relative.startswith(REFERENCES_FOLDER)]
+    references = [status for relative, status in statuses.items() if relative.startswith(REFERENCES_FOLDER)]
+    for status in dict.fromkeys(references):
+        parts.append(f"{references.count(status)} {REFERENCES_FOLDER} {status}")
+    details = ", ".join(parts)
     return f"✓ Skill installed: {result['skill_dir']} ({details})"

@@ -21,13 +21,15 @@ import os
 
 TYPE_CHECKING = False  # `typing`, `re` and `json` cost milliseconds: loaded only when needed
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 ENV_VARIABLE = "BAZINGA_REDACT_SECRETS"
 CONFIG_KEY = "redact_secrets"
 MARKER = "[REDACTED:{kind}]"
 
-# Columns redacted before storage: free text, and JSON documents stored as text.
+# Columns redacted before storage: free text, and JSON documents stored as text (a record
+# write passes its table's JSON columns, as the schema types them; these are the default).
 TEXT_COLUMNS = ("content", "original_requirements")
 JSON_COLUMNS = ("state_data", "output_data", "decision_data")
 
@@ -213,16 +215,17 @@ def redact_json_text(document: str) -> str:
     return json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
 
 
-def redact_values(values: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a row's values with its text and JSON columns redacted."""
-    columns = [column for column in TEXT_COLUMNS + JSON_COLUMNS if isinstance(values.get(column), str)]
+def redact_values(values: dict[str, Any], json_columns: Iterable[str] = JSON_COLUMNS) -> dict[str, Any]:
+    """A copy of a row's values with its free-text columns and ``json_columns`` redacted."""
+    json_columns = tuple(json_columns)
+    columns = [column for column in TEXT_COLUMNS + json_columns if isinstance(values.get(column), str)]
     if not any(might_hold_secret(values[column]) for column in columns):
         return values
     result = dict(values)
     for column in TEXT_COLUMNS:
         if isinstance(result.get(column), str):
             result[column] = redact_text(result[column])
-    for column in JSON_COLUMNS:
+    for column in json_columns:
         if isinstance(result.get(column), str):
             result[column] = redact_json_text(result[column])
     return result

@@ -63,6 +63,14 @@ def optional_identifier(value: Any, field: str) -> str | None:
     return None if value is None else identifier(value, field)
 
 
+def group_scope(value: Any, field: str = "group_id") -> str | None:
+    """A task group id, or None for the whole session: no group, or ``global`` in any case
+    (the public project's word for session-wide records)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "global"):
+        return None
+    return identifier(value, field)
+
+
 def name(value: Any, field: str, known: tuple[str, ...] = ()) -> str:
     """A role or type name such as agent_type or state_type: ^[a-z][a-z0-9_-]{0,63}$."""
     if not isinstance(value, str) or not value.strip():

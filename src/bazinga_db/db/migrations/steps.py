@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+
 def m001_initial(tx: Any) -> None:
     """Create the eight seed tables (plus the task-group timeline), adopting existing ones.
 
@@ -71,6 +72,48 @@ def m002_log_search(tx: Any) -> None:
         f"INSERT INTO {LOG_SEARCH_TABLE} (rowid, content) VALUES (new.id, new.content); END"
     )
     tx.execute(f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}) VALUES ('rebuild')")
+
+
+def m006_workflow_records(tx: Any) -> None:
+    """Success criteria, development plans and typed events; reasoning columns on the logs.
+
+    A file of the public project's later schema (schema_version 19) holds
+    ``success_criteria`` and ``development_plans`` already: they are rebuilt in our shape
+    with every row kept. Its events are log rows (``log_type = 'event'``, with the
+    ``event_subtype``/``event_payload`` columns m001 kept): they move to ``events``. Its
+    reasoning rows are log rows with the columns added here, so they stay where they are.
+    """
+    for table in schema.TABLES_V6:
+        if tx.dialect == "sqlite" and sqlite_table_exists(tx, table.name):
+            adopt_sqlite_table(tx, table)
+        else:
+            tx.execute(schema.create_table_sql(table, tx.dialect))
+        for index in table.indexes:
+            tx.execute(schema.create_index_sql(table, index))
+    present = set(table_columns(tx, "orchestration_logs"))
+    for column in schema.ADDED_COLUMNS["orchestration_logs"]:
+        if column.name not in present:
+            tx.execute(f"ALTER TABLE orchestration_logs ADD COLUMN {schema.column_sql(column, tx.dialect)}")
+    if "event_subtype" in present and "event_payload" in present:
+        tx.execute(
+            "INSERT INTO events (session_id, timestamp, event_subtype, event_payload, group_id, agent_type, "
+            "iteration, idempotency_key) SELECT session_id, timestamp, COALESCE(event_subtype, 'unknown'), "
+            "COALESCE(event_payload, content), NULLIF(group_id, 'global'), agent_type, iteration, idempotency_key "
+            "FROM orchestration_logs WHERE log_type = 'event' ORDER BY id"
+        )
+        tx.execute("DELETE FROM orchestration_logs WHERE log_type = 'event'")
+
+
+def table_columns(tx: Any, table: str) -> list[str]:
+    if tx.dialect == "postgres":
+        rows = tx.all(
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+    else:
+        rows = tx.all(f"PRAGMA table_info({table})")
+    return [row["name"] for row in rows]
 
 
 def fts5_available(tx: Any) -> bool:
