@@ -24,7 +24,7 @@ PROGRAM = "bazinga-db"
 
 
 class Param:
-    __slots__ = ("aliases", "help", "kind", "metavar", "name", "positional", "required")
+    __slots__ = ("aliases", "help", "kind", "metavar", "name", "positional", "required", "shared")
 
     def __init__(
         self,
@@ -36,6 +36,7 @@ class Param:
         required: bool = False,
         aliases: tuple[str, ...] = (),
         metavar: str | None = None,
+        shared: bool = False,
     ) -> None:
         self.name = name
         self.kind = kind
@@ -44,6 +45,9 @@ class Param:
         self.help = help
         self.aliases = aliases
         self.metavar = metavar or name.upper()
+        # One meaning in every operation (session_id, group_id, idempotency_key): the MCP
+        # server explains it once instead of in every tool's schema.
+        self.shared = shared
 
     @property
     def flag(self) -> str:
@@ -100,13 +104,15 @@ def _p(name: str, help: str, **options: Any) -> Param:
     return Param(name, help, positional=True, **options)
 
 
-SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",))
-GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",))
+SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",), shared=True)
+GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",), shared=True)
 IDEMPOTENCY = Param(
     "idempotency_key",
     "a key unique per session: a retried call with the same key stores nothing new",
     aliases=("key",),
+    shared=True,
 )
+SHARED_PARAMS = (SESSION, GROUP_FLAG, IDEMPOTENCY)
 
 OPERATIONS: list[Operation] = [
     Operation(

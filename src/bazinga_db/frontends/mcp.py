@@ -50,8 +50,11 @@ SERVER_NAME = "bazinga-db"
 INSTRUCTIONS = (
     "A concurrent-safe state store for a multi-agent coding team: sessions, orchestration logs, "
     "state snapshots, task groups, token usage, skill outputs and decisions. One tool per "
-    "operation; writing to a session that does not exist creates it with defaults. Resources: "
-    "bazinga://sessions, bazinga://sessions/{session_id}/snapshot and .../logs."
+    "operation; unknown arguments are refused; writing to a session that does not exist creates it "
+    "with defaults. Arguments "
+    "that mean the same in every tool: "
+    + "; ".join(f"{param.name}: {param.help}" for param in operations.SHARED_PARAMS)
+    + ". Resources: bazinga://sessions, bazinga://sessions/{session_id}/snapshot and .../logs."
 )
 
 # The JSON Schema type of each argument kind; a "json" argument takes any JSON value.
@@ -79,10 +82,15 @@ def tool_name(operation: Operation) -> str:
 
 
 def tool(operation: Operation) -> types.Tool:
-    """The listed tool of an operation."""
+    """The listed tool of an operation. Its description is the summary, plus example
+    arguments where a JSON document's shape matters; every other argument's schema and
+    help say enough (every character here is in the client's context on every turn)."""
+    description = operation.summary
+    if any(param.kind == "json" for param in operation.params):
+        description += f"\nExample: {example_arguments(operation)}"
     return types.Tool(
         name=tool_name(operation),
-        description=f"{operation.summary}\nExample: {example_arguments(operation)}",
+        description=description,
         input_schema=input_schema(operation),
         annotations=tool_annotations(operation),
     )
@@ -91,10 +99,11 @@ def tool(operation: Operation) -> types.Tool:
 def tool_annotations(operation: Operation) -> types.ToolAnnotations:
     """A read is read-only; a write is not destructive (it only adds records or changes
     status fields). Each hint is given only where it says something: the read-only
-    hint's default is false, and the destructive hint means nothing for a read."""
+    hint's default is false, and the destructive hint means nothing for a read. (The
+    open-world hint is left out: every tool works on this one database.)"""
     if operation.write:
-        return types.ToolAnnotations(destructive_hint=False, open_world_hint=False)
-    return types.ToolAnnotations(read_only_hint=True, open_world_hint=False)
+        return types.ToolAnnotations(destructive_hint=False)
+    return types.ToolAnnotations(read_only_hint=True)
 
 
 def input_schema(operation: Operation) -> dict[str, Any]:
@@ -104,7 +113,8 @@ def input_schema(operation: Operation) -> dict[str, Any]:
     properties: dict[str, dict[str, Any]] = {}
     for param in operation.params:
         prop: dict[str, Any] = {"type": _SCHEMA_TYPES[param.kind]} if param.kind in _SCHEMA_TYPES else {}
-        prop["description"] = param.help
+        if not param.shared:  # a shared argument is explained once, in the server's instructions
+            prop["description"] = param.help
         default = defaults[param.name].default
         if default is not inspect.Parameter.empty and default is not None:
             prop["default"] = default
@@ -113,8 +123,7 @@ def input_schema(operation: Operation) -> dict[str, Any]:
     required = [param.name for param in operation.params if param.required]
     if required:
         schema["required"] = required
-    schema["additionalProperties"] = False
-    return schema
+    return schema  # no additionalProperties: an unknown argument is refused by the server, with a hint
 
 
 def example_arguments(operation: Operation) -> str:
@@ -126,7 +135,7 @@ def example_arguments(operation: Operation) -> str:
     from .argv import parse
 
     arguments = parse(shlex.split(operation.example)).arguments
-    return json.dumps(arguments, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
 
 
 # -- calling the store ---------------------------------------------------------------------
