@@ -34,7 +34,7 @@ dashboard: install
 
 # Redraw docs/dashboard.png from a demo run, in headless Chromium.
 screenshot: install
-	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_dashboard.py -k screenshot
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/frontends/test_dashboard.py -k screenshot
 
 # Regenerate docs/cli.md and the README's command table from the operation table.
 docs: install
@@ -42,7 +42,7 @@ docs: install
 
 # The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts).
 stress: install
-	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py
+	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/reliability/test_stress.py tests/reliability/test_crash.py
 
 # One table of medians and ratios measured side by side (see README "Performance").
 bench: install

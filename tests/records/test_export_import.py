@@ -15,7 +15,7 @@ import pytest
 from bazinga_db import BazingaDB
 from bazinga_db.admin.transfer import TABLE_ORDER
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def table_rows(path: str, table: str, *, without_ids: bool = False) -> list[tuple[object, ...]]:

@@ -7,7 +7,6 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 
 def back_to_version_1(db_path: str) -> None:
@@ -63,12 +62,6 @@ def test_any_text_is_a_query_never_a_syntax_error(logs: BazingaDB, query: str) -
         assert results == []
     if query.startswith(("oauth2 \"", "-oauth2", "oauth2 (", "oauth2 '", "oauth2*")):
         assert [row["session_id"] for row in results] == ["s2"]
-
-
-def test_parsed_queries_only_hold_quoted_words() -> None:
-    assert parse_query('a-b "c d" e* NOT "unclosed') == [("a b", False), ("c d", False), ("e", True),
-                                                          ("NOT", False), ("unclosed", False)]
-    assert fts5_expression(parse_query('x" OR y')) == '"x" "OR" "y"'
 
 
 def test_cli_search_and_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
