@@ -1,6 +1,6 @@
 """How fast the dashboard's session list answers on a large database, over real HTTP.
 
-    .venv/bin/python benchmarks/dashboard_sessions.py [--requests N] [--db PATH]
+    .venv/bin/python benchmarks/dashboard_sessions.py [--requests N] [--db PATH] [--baseline PYTHON]
 
 Builds (once, cached under benchmarks/.cache) a migrated SQLite file with 10,000
 sessions, 1,000,000 log entries, 40,000 task groups and 40,000 token-usage records (half
@@ -8,7 +8,9 @@ of them priced), written directly with sqlite3 ``executemany`` through the real 
 (indexes and the search triggers included). Then it starts the real ``bazinga-db
 dashboard`` on a free port and times whole HTTP requests to the sessions page, its JSON
 twin, a filtered and a searched list and one session's page, and prints the median
-(and the fastest and slowest) of each.
+(and the fastest and slowest) of each. ``--baseline PYTHON`` also starts the dashboard
+of another installation (e.g. a venv with an older version) and interleaves the requests
+to both, so that a busy machine slows both alike.
 """
 
 from __future__ import annotations
@@ -90,9 +92,9 @@ def build(path: Path) -> None:
     print(f"# generated {path} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-def start(db: str) -> tuple[subprocess.Popen[str], str]:
+def start(python: str, db: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bazinga_db", "--db", db, "dashboard", "--port", "0"],
+        [python, "-m", "bazinga_db", "--db", db, "dashboard", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     line = process.stdout.readline() if process.stdout else ""
@@ -114,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=15, help="requests per page (default 15)")
     parser.add_argument("--db", help="an existing database to measure instead of the generated one")
+    parser.add_argument("--baseline", metavar="PYTHON", help="also measure the dashboard run by this interpreter")
     options = parser.parse_args()
     if options.db:
         db = options.db
@@ -131,25 +134,32 @@ def main() -> int:
         "one session's page": "sessions/bench_05000",
         "/api/sessions/<id>": "api/sessions/bench_05000",
     }
-    process, url = start(db)
+    pythons = {"this": sys.executable, **({"baseline": options.baseline} if options.baseline else {})}
+    servers = {label: start(python, db) for label, python in pythons.items()}
+    samples: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[tuple[str, str], int] = {}
     try:
-        for path in pages.values():
-            timed(url + path)  # warm the page cache once
-        samples: dict[str, list[float]] = {name: [] for name in pages}
-        sizes: dict[str, int] = {}
-        for _ in range(options.requests):  # interleaved, so that a busy moment hits every page alike
+        for _process, url in servers.values():
+            for path in pages.values():
+                timed(url + path)  # warm the page cache once
+        # Interleaved (page by page, server by server), so that a busy moment hits all alike.
+        for _ in range(options.requests):
             for name, path in pages.items():
-                seconds, sizes[name] = timed(url + path)
-                samples[name].append(seconds)
+                for label, (_process, url) in servers.items():
+                    seconds, sizes[label, name] = timed(url + path)
+                    samples.setdefault((label, name), []).append(seconds)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-    print(f"# {db}: {options.requests} requests per page, whole HTTP request, medians")
-    for name, values in samples.items():
-        print(f"{name:34} {statistics.median(values) * 1000:8.1f} ms  "
-              f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}; {sizes[name]:,} bytes)")
+        for process, _url in servers.values():
+            process.terminate()
+            process.wait(timeout=10)
+            if process.stdout:
+                process.stdout.close()
+    print(f"# {db}: {options.requests} requests per page, whole HTTP request; median (min, max)")
+    for name in pages:
+        for label in servers:
+            values = samples[label, name]
+            print(f"{name:34} {label:8} {statistics.median(values) * 1000:8.1f} ms  "
+                  f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}; {sizes[label, name]:,} bytes)")
     return 0
 
 
