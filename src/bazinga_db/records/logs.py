@@ -178,3 +178,74 @@ def search(tx: Transaction, query: str, session_id: str | None, agent_type: str 
     for row in rows:
         row["score"] = round(-float(row.pop("rank")), 6)
     return rows
+
+
+# -- reads inside an open transaction (dashboard) -----------------------------------------
+
+
+def after(
+    tx: Transaction,
+    session_id: str,
+    after_id: int = 0,
+    agent_type: str | None = None,
+    group_id: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` entries with an id above ``after_id``, oldest first (live views)."""
+    sql = "SELECT * FROM orchestration_logs WHERE session_id = ? AND id > ?"
+    params: list[Any] = [session_id, after_id]
+    if agent_type:
+        sql += " AND agent_type = ?"
+        params.append(agent_type)
+    if group_id:
+        sql += " AND group_id = ?"
+        params.append(group_id)
+    rows = tx.all(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+    rows.reverse()
+    return rows
+
+
+def counts(tx: Transaction, session_id: str) -> dict[str, int]:
+    """``{"log_count": n, "last_log_id": id}`` of one session (0 and 0 when it has none)."""
+    row = tx.one(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last_id FROM orchestration_logs WHERE session_id = ?",
+        (session_id,),
+    )
+    return {"log_count": int(row["n"]) if row else 0, "last_log_id": int(row["last_id"]) if row else 0}
+
+
+def filter_values(tx: Transaction, session_id: str) -> dict[str, list[str]]:
+    """The agent types and group ids a session's entries use, sorted (for filter menus)."""
+    return {
+        "agent_types": [row["v"] for row in tx.all(
+            "SELECT DISTINCT agent_type AS v FROM orchestration_logs WHERE session_id = ? ORDER BY v",
+            (session_id,))],
+        "group_ids": [row["v"] for row in tx.all(
+            "SELECT DISTINCT group_id AS v FROM orchestration_logs WHERE session_id = ? AND group_id IS NOT NULL "
+            "ORDER BY v", (session_id,))],
+    }
+
+
+def activity_of_sessions(tx: Transaction, session_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per session of ``session_ids``: ``log_count`` and ``last_activity``, the timestamp of
+    its newest entry (the one written last). Sessions without entries are left out.
+
+    Both come from the (session_id, id) index and one primary-key lookup per session: a
+    MAX(timestamp) would read every entry of every session on the page.
+    """
+    if not session_ids:
+        return {}
+    marks = ", ".join("?" * len(session_ids))
+    rows = tx.all(
+        "SELECT session_id, COUNT(*) AS n, MAX(id) AS last_id FROM orchestration_logs "
+        f"WHERE session_id IN ({marks}) GROUP BY session_id",
+        session_ids,
+    )
+    if not rows:
+        return {}
+    last_ids = [row["last_id"] for row in rows]
+    stamps = {row["id"]: row["timestamp"] for row in tx.all(
+        f"SELECT id, timestamp FROM orchestration_logs WHERE id IN ({', '.join('?' * len(last_ids))})", last_ids
+    )}
+    return {row["session_id"]: {"log_count": int(row["n"]), "last_activity": stamps.get(row["last_id"])}
+            for row in rows}
