@@ -1,6 +1,6 @@
 """The MCP server: every store operation of the table as a tool, sessions as resources.
 
-    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install 'bazinga-db[mcp]'
+    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install '.[mcp]' in a checkout
 
 Tools are generated from ``operations.OPERATIONS``: the tool name is the Python method
 name (``log_interaction``), the input properties are the operation's parameter names with
@@ -30,7 +30,8 @@ try:
     from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 except ImportError as exc:  # missing, or the 1.x SDK (it has no mcp.server.mcpserver)
     raise BackendUnavailable(
-        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install 'bazinga-db[mcp]'"
+        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install '.[mcp]' in a "
+        "bazinga-db checkout, or pip install 'mcp>=2' into the same environment"
     ) from None
 
 from .. import __version__, operations
