@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bazinga_db import BazingaDB, schema
+from bazinga_db import BazingaDB
+from bazinga_db.db import schema
 from bazinga_db.db.backends import open_backend
 from conftest import run_cli
 
