@@ -116,7 +116,8 @@ def test_without_psycopg_a_url_says_what_to_install(tmp_path: Path):
     assert result.code == 1
     error = result.json()["error"]
     assert error["code"] == "backend_unavailable"
-    assert error["hint"] == "pip install 'bazinga-db[postgres]'"
+    assert error["hint"] == ("pip install '.[postgres]' in a bazinga-db checkout, "
+                             "or pip install 'psycopg[binary]>=3.1' into the same environment")
 
 
 def test_missing_binaries_skip_locally_and_fail_under_ci(tmp_path: Path):

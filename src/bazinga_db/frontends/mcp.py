@@ -1,6 +1,6 @@
 """The MCP server: every store operation of the table as a tool, sessions as resources.
 
-    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install 'bazinga-db[mcp]'
+    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install '.[mcp]' in a checkout
 
 Built on the SDK's low-level ``Server`` (its public handler API): the tool list is
 written here from ``operations.OPERATIONS``, so it stays small — an agent reads it into
@@ -38,7 +38,8 @@ try:
     from mcp.shared.exceptions import MCPError
 except ImportError as exc:  # missing, or the 1.x SDK (it has no ServerRequestContext)
     raise BackendUnavailable(
-        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install 'bazinga-db[mcp]'"
+        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install '.[mcp]' in a "
+        "bazinga-db checkout, or pip install 'mcp>=2' into the same environment"
     ) from None
 
 from .. import __version__, operations
