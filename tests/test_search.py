@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
@@ -156,7 +157,7 @@ def test_a_common_query_ranks_the_newest_matches(store: BazingaDB, monkeypatch: 
     assert dense_old not in ids(results)
     assert len(results) == 4 and ids(results)[0] == dense_new  # best of the window first
     assert ids(results)[1] == newest  # equal scores: the newest first
-    assert all(first["score"] >= second["score"] for first, second in zip(results, results[1:]))
+    assert all(first["score"] >= second["score"] for first, second in itertools.pairwise(results))
     assert ids(store.search_logs("deploy", limit=2)) == [dense_new, newest]
     monkeypatch.setattr(family, "SEARCH_WINDOW", 1000)
     assert ids(store.search_logs("deploy"))[0] == dense_old  # every match scored: the densest wins
@@ -176,7 +177,7 @@ def test_session_search_gives_the_same_results_either_way(store: BazingaDB, monk
     results = store.search_logs("oauth callback", session_id="s1")
     assert {row["session_id"] for row in results} == {"s1"} and len(results) == 6
     assert results[0]["snippet"].count("**callback**") == 3  # the densest first
-    assert all(first["score"] >= second["score"] for first, second in zip(results, results[1:]))
+    assert all(first["score"] >= second["score"] for first, second in itertools.pairwise(results))
     assert len(store.search_logs('"callback step"', session_id="s1")) == 6
     assert len(store.search_logs("callb*", session_id="s1", agent_type="qa")) == 3
     assert store.search_logs('"step callback"', session_id="s1") == []
@@ -192,7 +193,8 @@ def test_scores_are_fts5_bm25(db_path: str) -> None:
     import random
 
     chooser = random.Random(7)
-    vocabulary = "alpha beta gamma pagination oauth callback café token login error retry the of".split()
+    vocabulary = ["alpha", "beta", "gamma", "pagination", "oauth", "callback", "café", "token", "login", "error",
+                  "retry", "the", "of"]
     vocabulary += [f"w{n}" for n in range(40)]
     with BazingaDB(db_path) as db:
         for n in range(300):
