@@ -471,6 +471,46 @@ def scale(rows: list[Row], tiny: str, large: str, folder: str, rounds: int) -> N
                         f"{value / base:.2f}x tiny (+{(value - base) * 1000:.1f} ms)", "<= 100 ms", value <= 0.1))
 
 
+def postgres_rows(url: str) -> int:
+    """Log entries in the PostgreSQL database at ``url`` (0 when it has no tables yet)."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        found = connection.execute("SELECT to_regclass('orchestration_logs') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return 0
+        row = connection.execute("SELECT COUNT(*) FROM orchestration_logs").fetchone()
+        return int(row[0]) if row else 0
+
+
+def scale_postgres(rows: list[Row], url: str, large: str, rounds: int) -> None:
+    """The searches of the scale section on PostgreSQL, on the same data (copied once)."""
+    import psycopg
+
+    if postgres_rows(url) == 0:
+        started = time.perf_counter()
+        completed = subprocess.run([SCRIPT, "--db", large, "--quiet", "migrate-to", url], env=ENV,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"migrate-to {url} failed: {completed.stderr}")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("ANALYZE")
+        print(f"# copied {large} to PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    # A read that costs the same at any size: what any call on PostgreSQL pays (psycopg, connecting).
+    reference = "get-logs SESSION 50"
+    commands = {reference: cli("script", url, "get-logs", LARGE_SESSION, "50")}
+    for label, args, _ in SCALE_SEARCHES:
+        commands[label] = cli("script", url, *(a.replace("{s}", LARGE_SESSION) for a in args))
+    medians = interleaved(commands, rounds)
+    base = medians[reference]
+    rows.append(Row(f"{reference}, PostgreSQL 1M rows (reference)", ms(base), "1.00x"))
+    for label, _, target in SCALE_SEARCHES:
+        value = medians[label]
+        shown = f"{value / base:.2f}x get-logs (+{(value - base) * 1000:.1f} ms)"
+        rows.append(Row(f"{label}, PostgreSQL 1M rows", ms(value), shown, f"<= {target * 1000:.0f} ms",
+                        value <= target))
+
+
 # -- report ----------------------------------------------------------------------------
 
 
@@ -515,6 +555,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads, for a smoke test")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
                         help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="scale section: also time the searches on this PostgreSQL database "
+                             "(filled from the large database with migrate-to when it holds no logs)")
     options = parser.parse_args()
     chosen = options.only or list(SECTIONS)
     rounds = 5 if options.quick else options.rounds
@@ -541,6 +584,8 @@ def main() -> int:
             batch(rows, folder, rounds=3 if options.quick else 5, operations=100 if options.quick else 500)
         if "scale" in chosen:
             scale(rows, tiny, large, folder, rounds)
+            if options.postgres:
+                scale_postgres(rows, options.postgres, large, rounds)
         print(f"# finished; load average now {os.getloadavg()[0]:.2f}")
         print_table(rows)
     finally:
