@@ -404,7 +404,8 @@ class Dashboard:
         line = self.process.stdout.readline()  # "Dashboard of PATH at http://127.0.0.1:PORT/"
         if "http://" not in line:
             self.process.kill()
-            raise SystemExit(f"the dashboard did not start: {line}{self.process.stderr.read() if self.process.stderr else ''}")
+            error = self.process.stderr.read() if self.process.stderr else ""
+            raise SystemExit(f"the dashboard did not start: {line}{error}")
         self.url = line[line.index("http://"):].split()[0].rstrip("/")
 
     def get(self, path: str) -> float:
