@@ -7,7 +7,8 @@ SOURCES := $(shell find src -name '*.py' -o -name '*.md' -o -name '*.js' -o -nam
 .PHONY: install demo test stress lint bench clean skill dashboard screenshot docs
 
 # A regular (non-editable) install: the package is compiled once, so every CLI call
-# starts fast. It is redone whenever a source file changes.
+# starts fast. It is redone whenever a source file changes. pip is upgraded first: the
+# one venv bundles (before 25.0) writes a bazinga-db script that imports re on every call.
 $(VENV)/.installed: $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -34,7 +35,7 @@ dashboard: install
 
 # Redraw docs/dashboard.png from a demo run, in headless Chromium.
 screenshot: install
-	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/test_dashboard.py -k screenshot
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/frontends/test_dashboard.py -k screenshot
 
 # Regenerate docs/cli.md and the README's command table from the operation table.
 docs: install
@@ -42,11 +43,13 @@ docs: install
 
 # The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts).
 stress: install
-	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py
+	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/reliability/test_stress.py tests/reliability/test_crash.py
 
-# One table of medians and ratios measured side by side (see README "Performance").
+# One table of medians and ratios measured side by side (see README "Performance"), then
+# the console script as the Python-bundled pip writes it beside a current pip's.
 bench: install
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_console_script.py $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

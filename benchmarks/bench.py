@@ -1,6 +1,6 @@
 """Side-by-side benchmark of bazinga-db: one run, one table of medians and ratios.
 
-    .venv/bin/python benchmarks/bench.py [--rounds N] [--quick]      (or: make bench)
+    .venv/bin/python benchmarks/bench.py [--rounds N] [--quick] [--only SECTION]   (or: make bench)
 
 Every comparison is measured in the same run, interleaved (A, B, A, B, ...), so that a
 busy machine slows both sides alike; the table reports medians and their ratios:
@@ -15,7 +15,12 @@ busy machine slows both sides alike; the table reports medians and their ratios:
    plain sqlite3 insert loop with the same settings (WAL, synchronous=FULL, one BEGIN
    IMMEDIATE/COMMIT per row);
 4. 8 processes x 50 CLI calls at once: total wall time and lost rows (must be 0);
-5. ``bazinga-db batch``: operations per second against the per-process rate.
+5. ``bazinga-db batch``: operations per second against the per-process rate;
+6. scale: on the large database, search-logs (a phrase and a word found in every entry,
+   a rare word, and the same within one session), the reads get-logs, stream-logs,
+   dashboard-snapshot, token-summary, compare-sessions, a one-session export and
+   prune --dry-run, and the dashboard's home and session pages over HTTP (the real
+   ``bazinga-db dashboard``), each beside the same call on the tiny database.
 
 Only the standard library is used: time.perf_counter, subprocess and statistics.
 """
@@ -129,6 +134,8 @@ def make_tiny(path: str) -> None:
             db.log_interaction("bench_tiny", "pm", f"planning step {n}", 1, "pm_main")
         db.save_state("bench_tiny", "pm", {"iteration": 1})
         db.log_tokens("bench_tiny", "pm", 1200, "pm_main")
+        db.create_session("bench_tiny_2", "simple", "a second one, for compare-sessions")
+        db.log_interaction("bench_tiny_2", "developer", "worked on the task and reported progress", 1)
 
 
 def large_database() -> str:
@@ -348,6 +355,163 @@ def batch(rows: list[Row], folder: str, rounds: int, operations: int) -> None:
     rows.append(Row("  per-process log-interaction (bazinga-db), same rounds", f"{per_process:,.1f} ops/s", "1.0x"))
 
 
+# The reads of the scale section: (label, arguments on the large db, arguments on the tiny one).
+LARGE_SESSION, TINY_SESSION = "bench_05000", "bench_tiny"
+
+
+def scale_reads(folder: str) -> list[tuple[str, list[str], list[str]]]:
+    def both(label: str, *args: str) -> tuple[str, list[str], list[str]]:
+        def fill(session: str, other: str, side: str) -> list[str]:
+            return [a.replace("{s}", session).replace("{o}", other).replace("{side}", side) for a in args]
+        return label, fill(LARGE_SESSION, "bench_05001", "large"), fill(TINY_SESSION, "bench_tiny_2", "tiny")
+
+    return [
+        both("get-logs SESSION 50", "get-logs", "{s}", "50"),
+        both("stream-logs SESSION 20", "stream-logs", "{s}", "20"),
+        both("dashboard-snapshot SESSION", "dashboard-snapshot", "{s}"),
+        both("token-summary SESSION", "token-summary", "{s}"),
+        both("compare-sessions A B", "compare-sessions", "{s}", "{o}"),
+        both("export --session-id SESSION (to a file)", "export", "--session-id", "{s}", "--output",
+             os.path.join(folder, "export-{side}.jsonl")),
+        both("prune --older-than 30d --dry-run", "prune", "--older-than", "30d", "--dry-run"),
+    ]
+
+
+# search-logs on the large database: (label, arguments, absolute target in seconds).
+SCALE_SEARCHES = [
+    ("search-logs worked on the task (4 words, all in every entry)",
+     ["search-logs", "worked on the task", "--limit", "5"], 0.3),
+    ('search-logs \'"worked on the task"\' (a phrase in every entry)',
+     ["search-logs", '"worked on the task"', "--limit", "5"], 0.3),
+    ("search-logs progress (a word in every entry)", ["search-logs", "progress", "--limit", "5"], 0.3),
+    ('search-logs \'"entry 7 of session 1234"\' (one entry)',
+     ["search-logs", '"entry 7 of session 1234"', "--limit", "5"], 0.3),
+    ("search-logs progress --session SESSION", ["search-logs", "progress", "--session", "{s}", "--limit", "5"], 0.05),
+    ("search-logs worked on the task --session SESSION",
+     ["search-logs", "worked on the task", "--session", "{s}", "--limit", "5"], 0.05),
+]
+
+
+class Dashboard:
+    """The real ``bazinga-db dashboard`` on a free port, stopped on exit."""
+
+    def __init__(self, db: str) -> None:
+        self.process = subprocess.Popen(
+            [SCRIPT, "--db", db, "dashboard", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=ENV, text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # "Dashboard of PATH at http://127.0.0.1:PORT/"
+        if "http://" not in line:
+            self.process.kill()
+            error = self.process.stderr.read() if self.process.stderr else ""
+            raise SystemExit(f"the dashboard did not start: {line}{error}")
+        self.url = line[line.index("http://"):].split()[0].rstrip("/")
+
+    def get(self, path: str) -> float:
+        from urllib.request import urlopen
+
+        start = time.perf_counter()
+        with urlopen(self.url + path, timeout=60) as response:
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"dashboard {path} answered {response.status}")
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def scale(rows: list[Row], tiny: str, large: str, folder: str, rounds: int) -> None:
+    """Reads on the 1,000,000-entry database beside the same reads on the tiny one."""
+    commands: dict[str, list[str]] = {}
+    for label, large_args, tiny_args in scale_reads(folder):
+        commands[f"{label} large"] = cli("script", large, *large_args)
+        commands[f"{label} tiny"] = cli("script", tiny, *tiny_args)
+    for label, args, _ in SCALE_SEARCHES:
+        commands[f"{label} large"] = cli("script", large, *(a.replace("{s}", LARGE_SESSION) for a in args))
+        commands[f"{label} tiny"] = cli("script", tiny, *(a.replace("{s}", TINY_SESSION) for a in args))
+    medians = interleaved(commands, rounds)
+    for label, args, target in SCALE_SEARCHES:
+        value, base = medians[f"{label} large"], medians[f"{label} tiny"]
+        rows.append(Row(f"{label}, 1M-row db", ms(value), f"{value / base:.2f}x tiny (+{(value - base) * 1000:.1f} ms)",
+                        f"<= {target * 1000:.0f} ms", value <= target))
+    for label, _, _ in scale_reads(folder):
+        value, base = medians[f"{label} large"], medians[f"{label} tiny"]
+        ratio = value / base
+        rows.append(Row(f"{label}, 1M-row db", ms(value), f"{ratio:.2f}x tiny (+{(value - base) * 1000:.1f} ms)",
+                        "<= 1.5x", ratio <= 1.5))
+    servers = {"large": Dashboard(large), "tiny": Dashboard(tiny)}
+    try:
+        pages = {"home page /": {"large": "/", "tiny": "/"},
+                 "session page /sessions/SESSION": {"large": f"/sessions/{LARGE_SESSION}",
+                                                    "tiny": f"/sessions/{TINY_SESSION}"}}
+        samples: dict[str, list[float]] = {f"{page} {side}": [] for page in pages for side in servers}
+        for page, paths in pages.items():  # one request each first: no side pays a first-call cost
+            for side, server in servers.items():
+                server.get(paths[side])
+        for _ in range(rounds):
+            for page, paths in pages.items():
+                for side, server in servers.items():
+                    samples[f"{page} {side}"].append(server.get(paths[side]))
+    finally:
+        for server in servers.values():
+            server.close()
+    for page in pages:
+        value = statistics.median(samples[f"{page} large"])
+        base = statistics.median(samples[f"{page} tiny"])
+        rows.append(Row(f"dashboard {page} over HTTP, 1M-row db", ms(value),
+                        f"{value / base:.2f}x tiny (+{(value - base) * 1000:.1f} ms)", "<= 100 ms", value <= 0.1))
+
+
+def postgres_rows(url: str) -> int:
+    """Log entries in the PostgreSQL database at ``url`` (0 when it has no tables yet)."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        found = connection.execute("SELECT to_regclass('orchestration_logs') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return 0
+        row = connection.execute("SELECT COUNT(*) FROM orchestration_logs").fetchone()
+        return int(row[0]) if row else 0
+
+
+def scale_postgres(rows: list[Row], url: str, large: str, rounds: int) -> None:
+    """The searches of the scale section on PostgreSQL, on the same data (copied once)."""
+    import psycopg
+
+    if postgres_rows(url) == 0:
+        started = time.perf_counter()
+        completed = subprocess.run([SCRIPT, "--db", large, "--quiet", "migrate-to", url], env=ENV,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"migrate-to {url} failed: {completed.stderr}")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("ANALYZE")
+        print(f"# copied {large} to PostgreSQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    # A read that costs the same at any size: what any call on PostgreSQL pays (psycopg, connecting).
+    reference = "get-logs SESSION 50"
+    commands = {reference: cli("script", url, "get-logs", LARGE_SESSION, "50")}
+    for label, args, _ in SCALE_SEARCHES:
+        commands[label] = cli("script", url, *(a.replace("{s}", LARGE_SESSION) for a in args))
+    medians = interleaved(commands, rounds)
+    base = medians[reference]
+    rows.append(Row(f"{reference}, PostgreSQL 1M rows (reference)", ms(base), "1.00x"))
+    for label, _, target in SCALE_SEARCHES:
+        value = medians[label]
+        shown = f"{value / base:.2f}x get-logs (+{(value - base) * 1000:.1f} ms)"
+        rows.append(Row(f"{label}, PostgreSQL 1M rows", ms(value), shown, f"<= {target * 1000:.0f} ms",
+                        value <= target))
+
+
 # -- report ----------------------------------------------------------------------------
 
 
@@ -383,11 +547,20 @@ def print_table(rows: list[Row]) -> None:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row.cells, widths)) + " |")
 
 
+SECTIONS = ("per-call", "api", "concurrency", "batch", "scale")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="samples per per-call measurement (default 21)")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads, for a smoke test")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="scale section: also time the searches on this PostgreSQL database "
+                             "(filled from the large database with migrate-to when it holds no logs)")
     options = parser.parse_args()
+    chosen = options.only or list(SECTIONS)
     rounds = 5 if options.quick else options.rounds
     if not os.path.exists(SCRIPT):
         raise SystemExit(f"{SCRIPT} not found: run `make install` first")
@@ -402,10 +575,18 @@ def main() -> int:
         for args in operation_args("bench_05000").values():
             run_once(cli("script", large, *args))
         rows: list[Row] = []
-        per_call(rows, tiny, large, rounds)
-        api_throughput(rows, folder, rounds=5 if options.quick else 9, per_block=50 if options.quick else 200)
-        concurrency(rows, folder, workers=8, calls=10 if options.quick else 50)
-        batch(rows, folder, rounds=3 if options.quick else 5, operations=100 if options.quick else 500)
+        if "per-call" in chosen:
+            per_call(rows, tiny, large, rounds)
+        if "api" in chosen:
+            api_throughput(rows, folder, rounds=5 if options.quick else 9, per_block=50 if options.quick else 200)
+        if "concurrency" in chosen:
+            concurrency(rows, folder, workers=8, calls=10 if options.quick else 50)
+        if "batch" in chosen:
+            batch(rows, folder, rounds=3 if options.quick else 5, operations=100 if options.quick else 500)
+        if "scale" in chosen:
+            scale(rows, tiny, large, folder, rounds)
+            if options.postgres:
+                scale_postgres(rows, options.postgres, large, rounds)
         print(f"# finished; load average now {os.getloadavg()[0]:.2f}")
         print_table(rows)
     finally:

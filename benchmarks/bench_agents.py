@@ -3,13 +3,15 @@
     .venv/bin/python benchmarks/bench_agents.py [CALLS]
 
 Prints the median wall time of a `log-interaction` through the installed skill script
-(a new process per call, as a shell tool runs it), the MCP server's start-up over stdio,
-and the mean time of a `log_interaction` tool call in-process and over stdio.
+(a new process per call, as a shell tool runs it), the size of the MCP tool list (what
+an agent reads into its context), the MCP server's start-up over stdio, and the mean
+time of a `log_interaction` tool call in-process and over stdio.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -37,6 +39,10 @@ async def mcp_numbers(folder: Path, calls: int) -> None:
     db = BazingaDB(folder / "in_process.db")
     try:
         async with Client(build_server(db)) as client:
+            tools = (await client.list_tools()).tools
+            size = sum(len(json.dumps(tool.model_dump(by_alias=True, exclude_none=True, mode="json")))
+                       for tool in tools)
+            print(f"MCP tool list: {size:,} characters for {len(tools)} tools ({size / len(tools):.0f} per tool)")
             print(f"MCP in-process: {await tool_calls(client, calls) * 1000:.1f} ms per tool call ({calls} calls)")
     finally:
         db.close()

@@ -2,7 +2,7 @@
 """Generate the CLI reference (docs/cli.md) and the README's command table from the operation table.
 
     python scripts/gen_docs.py          # rewrite the generated files
-    python scripts/gen_docs.py --check  # exit 1 if they are out of date (tests/test_docs.py does this)
+    python scripts/gen_docs.py --check  # exit 1 if they are out of date (tests/frontends/test_docs.py does this)
 
 The operation table in src/bazinga_db/operations.py is the one place a command is declared;
 these documents are derived from it so that they can never list a command the program

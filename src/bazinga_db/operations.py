@@ -11,7 +11,7 @@ A ``tool`` operation is not a store method: ``frontends/commands.py`` runs it.
 
 from __future__ import annotations
 
-from .errors import UsageError
+from .errors import InvalidInput, UsageError
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ PROGRAM = "bazinga-db"
 
 
 class Param:
-    __slots__ = ("aliases", "help", "kind", "metavar", "name", "positional", "required")
+    __slots__ = ("aliases", "help", "kind", "metavar", "name", "positional", "required", "shared")
 
     def __init__(
         self,
@@ -36,6 +36,7 @@ class Param:
         required: bool = False,
         aliases: tuple[str, ...] = (),
         metavar: str | None = None,
+        shared: bool = False,
     ) -> None:
         self.name = name
         self.kind = kind
@@ -44,6 +45,9 @@ class Param:
         self.help = help
         self.aliases = aliases
         self.metavar = metavar or name.upper()
+        # One meaning in every operation (session_id, group_id, idempotency_key): the MCP
+        # server explains it once instead of in every tool's schema.
+        self.shared = shared
 
     @property
     def flag(self) -> str:
@@ -105,17 +109,19 @@ def _p(name: str, help: str, **options: Any) -> Param:
     return Param(name, help, positional=True, **options)
 
 
-SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",))
+SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",), shared=True)
 GATE = [
     Param("force", "mark it completed although required success criteria are unmet (needs --reason)", kind="flag"),
     Param("reason", "why the run is complete anyway (recorded as a completion_override decision)"),
 ]
-GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",))
+GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",), shared=True)
 IDEMPOTENCY = Param(
     "idempotency_key",
     "a key unique per session: a retried call with the same key stores nothing new",
     aliases=("key",),
+    shared=True,
 )
+SHARED_PARAMS = (SESSION, GROUP_FLAG, IDEMPOTENCY)
 
 OPERATIONS: list[Operation] = [
     Operation(
@@ -572,44 +578,83 @@ def bind(
     *,
     cli: bool = False,
     convert: Callable[[Param, Any], Any] | None = None,
+    called: str | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of ``operation``'s method from what a caller gave.
 
     ``named`` maps argument names (any alias, ``-`` or ``_``) to values; ``positionals``
     fill the positional arguments not given by name, in order. A value of None counts as
     not given (JSON null, like an omitted flag). ``convert`` turns each given value into
-    the argument's type (the CLI's text into numbers and JSON). ``cli`` words the errors
-    for the command line (``--flags`` and METAVARs) instead of argument names.
+    the argument's type: the CLI passes its own (text into numbers and JSON, ``@file``);
+    every other caller gets ``json_value``, the one rule for values that arrive as JSON
+    (batch lines, MCP tool calls). ``cli`` words the errors for the command line
+    (``--flags`` and METAVARs) instead of argument names; ``called`` is the name the
+    caller knows the operation by (an MCP tool name), for the messages.
     """
+    name = called or operation.name
     bound: dict[str, Any] = {}
     for key, value in named.items():
         param = operation.param(str(key).strip().lower().replace("-", "_"))
         if param is None:
-            names = ", ".join(p.name for p in operation.params) or "none"
-            raise UsageError(f"unknown argument {key!r} for {operation.name}; its arguments are: {names}")
+            known = [p.name for p in operation.params]
+            raise UsageError(
+                f"unknown argument {key} for {name}; its arguments are: {', '.join(known) or 'none'}",
+                hint=_did_you_mean(str(key), known),
+            )
         if param.name in bound:
             raise UsageError(f"argument {param.name} is given twice (as {key!r})")
-        if param.kind == "flag" and not isinstance(value, bool):
-            raise UsageError(f"{param.name} is a switch: give true or false")
         bound[param.name] = value
     open_slots = [p for p in operation.params if p.positional and bound.get(p.name) is None]
     if len(positionals) > len(open_slots):
         extra = positionals[len(open_slots)]
-        raise UsageError(f"unexpected extra argument {extra!r} for {operation.name}", hint=f"usage: {usage(operation)}")
+        raise UsageError(f"unexpected extra argument {extra!r} for {name}", hint=f"usage: {usage(operation)}")
     for param, value in zip(open_slots, positionals):
         bound[param.name] = value
     missing = [p for p in operation.params if p.required and bound.get(p.name) is None]
     if missing:
         if cli:
             described = ", ".join(f"{p.metavar} ({p.help})" for p in missing)
-            raise UsageError(f"{operation.name} is missing {described}", hint=f"usage: {usage(operation)}")
+            raise UsageError(f"{name} is missing {described}", hint=f"usage: {usage(operation)}")
         described = ", ".join(f"{p.name} ({p.help})" for p in missing)
-        raise UsageError(f"{operation.name} is missing {described}")
+        raise UsageError(f"{name} is missing {described}")
+    conversion = json_value if convert is None else convert
     return {
-        param.name: bound[param.name] if convert is None else convert(param, bound[param.name])
+        param.name: conversion(param, bound[param.name])
         for param in operation.params
         if bound.get(param.name) is not None
     }
+
+
+def json_value(param: Param, value: Any) -> Any:
+    """An argument that arrived as a JSON value (batch, MCP), checked against its kind.
+
+    A ``json`` argument given as a string is JSON text: agents often encode a document
+    twice (``"state_data": "{\\"a\\": 1}"``), so it is decoded, and text that is not JSON
+    is refused exactly as the command line refuses it. To store a JSON string, encode
+    it (``"\\"done\\""``). An ``int`` may come as a numeric string; a ``flag`` must be a
+    boolean. Other kinds are left to the store, which checks every value.
+    """
+    kind = param.kind
+    if kind == "json" and isinstance(value, str):
+        from .util.validation import parse_json
+
+        return parse_json(value, param.name)
+    if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
+        from .util.validation import is_whole_number
+
+        if isinstance(value, str) and is_whole_number(value.strip()):
+            return int(value.strip())
+        raise InvalidInput(f"{param.name} must be a whole number, got {value!r}")
+    if kind == "flag" and not isinstance(value, bool):
+        raise InvalidInput(f"{param.name} must be true or false, got {value!r}")
+    return value
+
+
+def _did_you_mean(word: str, options: list[str]) -> str | None:
+    from difflib import get_close_matches  # only on this error path: difflib is slow to import
+
+    close = get_close_matches(word.strip().lower().replace("-", "_"), options, n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else None
 
 
 def usage(operation: Operation) -> str:

@@ -25,7 +25,8 @@ def main() -> None:
             os.execv(command, [command, *sys.argv[1:]])
         message = (
             f"the bazinga-db package is not installed for {sys.executable} ({exc}), and there is "
-            "no bazinga-db command on PATH; install it with: python3 -m pip install bazinga-db"
+            "no bazinga-db command on PATH; install it from a bazinga-db checkout with: python3 -m pip "
+            "install . (or pipx install . for a bazinga-db command on PATH)"
         )
         if "--json" in sys.argv[1:]:
             import json

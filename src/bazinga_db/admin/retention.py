@@ -21,7 +21,8 @@ _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 
 def prune(db: Store, older_than: str, status: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Delete finished sessions older than the cutoff, with all their rows; report counts per table.
+    """Delete finished sessions older than the cutoff, with all their rows; report counts per table
+    and, in ``session_details``, each session's id, status, end_time and created_at.
 
     A session's age is its end_time, else its created_at. Active sessions are never deleted.
     """
@@ -32,10 +33,16 @@ def prune(db: Store, older_than: str, status: str | None = None, dry_run: bool =
             raise InvalidInput("prune never deletes active sessions; --status must be completed or failed")
         statuses = (v.choice(status, "status", FINISHED_STATUSES),)
     marks = ", ".join("?" * len(statuses))
-    chosen = f"SELECT session_id FROM sessions WHERE status IN ({marks}) AND COALESCE(end_time, created_at) < ?"
+    where = f"FROM sessions WHERE status IN ({marks}) AND COALESCE(end_time, created_at) < ?"
+    chosen = f"SELECT session_id {where}"
     params = (*statuses, cutoff)
     with db.write() as tx:
-        sessions = [row["session_id"] for row in tx.all(chosen + " ORDER BY session_id", params)]
+        details = [
+            {"session_id": row["session_id"], "status": row["status"], "end_time": row["end_time"],
+             "created_at": row["created_at"]}
+            for row in tx.all(f"SELECT session_id, status, end_time, created_at {where} ORDER BY session_id", params)
+        ]
+        sessions = [detail["session_id"] for detail in details]
         removed = {"sessions": len(sessions)}
         for table in SESSION_TABLES:
             row = tx.one(f"SELECT COUNT(*) AS n FROM {table} WHERE session_id IN ({chosen})", params)
@@ -53,7 +60,7 @@ def prune(db: Store, older_than: str, status: str | None = None, dry_run: bool =
                         "foreign keys); nothing was deleted"
                     )
     return {"dry_run": bool(dry_run), "cutoff": cutoff, "statuses": list(statuses),
-            "sessions": sessions, "removed": removed}
+            "sessions": sessions, "removed": removed, "session_details": details}
 
 
 def vacuum(db: Store) -> dict[str, Any]:

@@ -82,6 +82,16 @@ def export(
         path = os.path.abspath(output)
         if os.path.isdir(path):
             raise InvalidInput(f"--output {output} is a directory; give a file name")
+        if os.path.exists(path) and not os.path.isfile(path):
+            # A device or a pipe (/dev/null, /dev/stdout, a FIFO): written to as it is. The
+            # rename below would replace the device itself with a file.
+            try:
+                with open(path, "w", encoding="utf-8") as stream:
+                    summary = _export_to(db, stream, session_id)
+            except OSError as exc:
+                raise InvalidInput(f"cannot write --output {output}: {exc.strerror}") from None
+            summary["output"] = path
+            return summary
         temporary = f"{path}.tmp-{os.getpid()}"
         try:
             try:
@@ -97,6 +107,7 @@ def export(
         summary["output"] = path
         return summary
     return _export_to(db, output, session_id)
+
 
 def _export_to(db: Store, stream: TextIO, session_id: str | None) -> dict[str, Any]:
     tables = [table for table in TABLE_ORDER if not (session_id and table == "configuration")]

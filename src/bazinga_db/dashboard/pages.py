@@ -1,4 +1,4 @@
-"""HTML pages. Everything agents wrote goes through ``esc`` (text and attribute safe).
+"""HTML pages, built with ``html()``: every value is escaped unless it is markup built here.
 
 Sections marked ``data-live`` are swapped in place by app.js when the server announces a
 change; the log list is appended to entry by entry instead.
@@ -6,22 +6,19 @@ change; the log list is appended to entry by entry instead.
 
 from __future__ import annotations
 
-import calendar
 import time
-from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..util.clock import epoch
 from ..util.validation import SESSION_STATUSES, TASK_STATUSES
 from . import charts
+from .html import Safe, html, join
 from .queries import pretty
 
 COLUMN_TITLES = {"pending": "Pending", "in_progress": "In progress", "completed": "Completed", "failed": "Failed"}
-
-
-def esc(value: Any) -> str:
-    """Text safe inside an element and inside a quoted attribute."""
-    return escape("" if value is None else str(value), quote=True)
+COST_NOTE = "estimate from the price table"
+NOTHING = Safe("—")
 
 
 def role_class(agent_type: Any) -> str:
@@ -33,15 +30,8 @@ def session_url(session_id: str, suffix: str = "") -> str:
     return "/sessions/" + quote(str(session_id), safe="") + suffix
 
 
-def _epoch(timestamp: Any) -> float | None:
-    try:
-        return float(calendar.timegm(time.strptime(str(timestamp)[:19], "%Y-%m-%dT%H:%M:%S")))
-    except ValueError:
-        return None
-
-
 def age(timestamp: Any, now: float | None = None) -> str:
-    moment = _epoch(timestamp)
+    moment = epoch(timestamp)
     if moment is None:
         return "—"
     seconds = max(0, int((now or time.time()) - moment))
@@ -56,54 +46,75 @@ def clock(timestamp: Any) -> str:
     return text[11:19] if len(text) >= 19 else text
 
 
-def _time(timestamp: Any, text: str, css_class: str = "") -> str:
-    cls = f' class="{css_class}"' if css_class else ""
-    return f'<time{cls} datetime="{esc(timestamp)}" title="{esc(timestamp)}">{esc(text)}</time>'
+def money(cost_usd: float | None) -> str:
+    """Dollars of an estimated cost: "≈ $0.0123", "≈ <$0.0001", or "—" when nothing was priced."""
+    if cost_usd is None:
+        return "—"
+    if 0 < cost_usd < 0.00005:
+        return "≈ <$0.0001"
+    return f"≈ ${cost_usd:,.4f}"
 
 
-def _age(timestamp: Any, now: float | None = None) -> str:
+def cost(cost_usd: float | None, *, note: bool = False) -> Safe:
+    """A cost as page text, marked as an estimate (spelt out when ``note``, else as a tooltip)."""
+    if cost_usd is None:
+        return html('<span class="cost none" title="no priced token usage">—</span>')
+    if note:
+        return html('<span class="cost">{} <span class="muted">({})</span></span>', money(cost_usd), COST_NOTE)
+    return html('<span class="cost" title="{}">{}</span>', COST_NOTE, money(cost_usd))
+
+
+def _time(timestamp: Any, text: str, css_class: str = "") -> Safe:
+    if css_class:
+        return html('<time class="{}" datetime="{}" title="{}">{}</time>', css_class, timestamp, timestamp, text)
+    return html('<time datetime="{}" title="{}">{}</time>', timestamp, timestamp, text)
+
+
+def _age(timestamp: Any, now: float | None = None) -> Safe:
     # class "age": app.js keeps the "… ago" text current between updates.
     return _time(timestamp, age(timestamp, now), "age")
 
 
-def badge(value: Any, kind: str = "status") -> str:
+def badge(value: Any, kind: str = "status") -> Safe:
     known = value in (*SESSION_STATUSES, *TASK_STATUSES, "APPROVED", "CHANGES_REQUESTED")
     css = f"{kind}-{str(value).lower()}" if known else f"{kind}-other"
-    return f'<span class="badge {css}">{esc(value if value is not None else "—")}</span>'
+    return html('<span class="badge {}">{}</span>', css, value if value is not None else "—")
 
 
-def layout(title: str, body: str, *, page: str, location: str, session_id: str | None = None,
-           last_log_id: int = 0, version: int = 0) -> str:
+def layout(title: str, body: Safe, *, page: str, location: str, session_id: str | None = None,
+           last_log_id: int = 0, version: int = 0) -> Safe:
     # data-version: the change count the page was read at, so that the event stream can
     # tell at once about a change that landed before the page subscribed.
-    data = f' data-page="{esc(page)}" data-last-log-id="{int(last_log_id)}" data-version="{int(version)}"'
-    if session_id is not None:
-        data += f' data-session="{esc(session_id)}"'
-    return (
+    session = html(' data-session="{}"', session_id) if session_id is not None else ""
+    return html(
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · bazinga-db</title>"
+        "<title>{title} · bazinga-db</title>"
         '<link rel="stylesheet" href="/static/style.css">'
         '<script src="/static/app.js" defer></script>'
-        f"</head><body{data}>"
+        '</head><body data-page="{page}" data-last-log-id="{last:d}" data-version="{version:d}"{session}>'
         '<header class="top"><a class="brand" href="/">bazinga-db <span>dashboard</span></a>'
-        f'<span class="db" title="database">{esc(location)}</span>'
+        '<span class="db" title="database">{location}</span>'
         '<span id="live" class="live" title="live updates">connecting…</span></header>'
-        f"<main>{body}</main></body></html>\n"
+        "<main>{body}</main></body></html>\n",
+        title=title, page=page, last=int(last_log_id), version=int(version), session=session,
+        location=location, body=body,
     )
 
 
-def not_found(message: str, location: str) -> str:
-    body = f'<section class="panel"><h1>Not found</h1><p>{esc(message)}</p><p><a href="/">All sessions</a></p></section>'
+def not_found(message: str, location: str) -> Safe:
+    body = html('<section class="panel"><h1>Not found</h1><p>{}</p><p><a href="/">All sessions</a></p></section>',
+                message)
     return layout("Not found", body, page="error", location=location)
 
 
-def waiting(location: str, version: int = 0) -> str:
-    body = (
+def waiting(location: str, version: int = 0) -> Safe:
+    body = html(
         '<section class="panel" data-live id="sessions"><h1>Waiting for the database</h1>'
-        f"<p>{esc(location)} does not exist yet, or is not initialised. This page updates as soon as "
-        "an agent writes to it.</p></section>"
+        "<p>{} does not exist yet, or is not initialised. This page updates as soon as "
+        "an agent writes to it.</p></section>",
+        location,
     )
     return layout("Waiting", body, page="waiting", location=location, version=version)
 
@@ -111,277 +122,310 @@ def waiting(location: str, version: int = 0) -> str:
 # -- sessions list ------------------------------------------------------------------------
 
 
-def sessions_page(rows: list[dict[str, Any]], *, status: str, search: str, location: str, version: int = 0) -> str:
-    options = "".join(
-        f'<option value="{esc(value)}"{" selected" if value == status else ""}>{esc(label)}</option>'
+def sessions_page(rows: list[dict[str, Any]], *, status: str, search: str, location: str, version: int = 0) -> Safe:
+    options = join(
+        html('<option value="{}"{}>{}</option>', value, Safe(" selected") if value == status else "", label)
         for value, label in [("", "any status"), *[(s, s) for s in SESSION_STATUSES]]
     )
-    form = (
+    body = html(
+        '<div class="title-row"><h1>Sessions</h1>'
         '<form class="filters" method="get" action="/">'
-        f'<input type="search" name="q" value="{esc(search)}" placeholder="Search id or requirements">'
-        f'<select name="status">{options}</select><button type="submit">Filter</button></form>'
+        '<input type="search" name="q" value="{}" placeholder="Search id or requirements">'
+        '<select name="status">{}</select><button type="submit">Filter</button></form></div>{}',
+        search, options, sessions_table(rows),
     )
-    body = f'<div class="title-row"><h1>Sessions</h1>{form}</div>' + sessions_table(rows)
     return layout("Sessions", body, page="sessions", location=location, version=version)
 
 
-def sessions_table(rows: list[dict[str, Any]]) -> str:
+def sessions_table(rows: list[dict[str, Any]]) -> Safe:
     if not rows:
-        return '<section class="panel" data-live id="sessions"><p class="empty">No sessions match.</p></section>'
+        return html('<section class="panel" data-live id="sessions"><p class="empty">No sessions match.</p></section>')
     now = time.time()
     lines = []
     for row in rows:
         done, total = int(row["groups_done"]), int(row["groups_total"])
         requirements = str(row.get("original_requirements") or "")
         short = requirements if len(requirements) <= 110 else requirements[:107] + "…"
-        lines.append(
-            f'<tr data-session="{esc(row["session_id"])}">'
-            f'<td><a href="{esc(session_url(row["session_id"]))}">{esc(row["session_id"])}</a>'
-            f'<div class="muted">{esc(short)}</div></td>'
-            f"<td>{badge(row['status'])}</td><td>{esc(row['mode'])}</td>"
-            f"<td>{_age(row['start_time'], now)}</td>"
-            f'<td class="groups"><progress value="{done}" max="{max(total, 1)}"></progress> '
-            f'<span class="num">{done}/{total}</span></td>'
-            f'<td class="num">{charts.number(row["tokens"])}</td><td class="num">{int(row["log_count"])}</td>'
-            f"<td>{_age(row['last_activity'], now) if row['last_activity'] else '—'}</td>"
-            "</tr>"
-        )
-    return (
+        lines.append(html(
+            '<tr data-session="{id}"><td><a href="{url}">{id}</a><div class="muted">{short}</div></td>'
+            "<td>{status}</td><td>{mode}</td><td>{started}</td>"
+            '<td class="groups"><progress value="{done:d}" max="{most:d}"></progress> '
+            '<span class="num">{done:d}/{total:d}</span></td>'
+            '<td class="num">{tokens}</td><td class="num cost-cell">{cost}</td><td class="num">{logs:d}</td>'
+            "<td>{last}</td></tr>",
+            id=row["session_id"], url=session_url(row["session_id"]), short=short, status=badge(row["status"]),
+            mode=row["mode"], started=_age(row["start_time"], now), done=done, most=max(total, 1), total=total,
+            tokens=charts.number(row["tokens"]), cost=cost(row.get("cost_usd")), logs=int(row["log_count"]),
+            last=_age(row["last_activity"], now) if row["last_activity"] else NOTHING,
+        ))
+    return html(
         '<section class="panel" data-live id="sessions"><table class="sessions"><thead><tr>'
         "<th>Session</th><th>Status</th><th>Mode</th><th>Started</th><th>Groups done</th>"
-        '<th class="num">Tokens</th><th class="num">Logs</th><th>Last activity</th></tr></thead>'
-        f"<tbody>{''.join(lines)}</tbody></table></section>"
+        '<th class="num">Tokens</th><th class="num" title="{}">Cost (est.)</th><th class="num">Logs</th>'
+        "<th>Last activity</th></tr></thead><tbody>{}</tbody></table>"
+        '<p class="muted note">Costs: {}; — where no usage was priced.</p></section>',
+        COST_NOTE, join(lines), COST_NOTE,
     )
 
 
 # -- one session ---------------------------------------------------------------------------
 
 
-def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, location: str, version: int = 0) -> str:
+def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, location: str, version: int = 0) -> Safe:
     info = detail["session"]
     sid = info["session_id"]
-    head = (
+    body = html(
         '<nav class="crumbs"><a href="/">Sessions</a> / </nav>'
-        f'<div class="title-row"><h1 class="session-id">{esc(sid)}</h1>'
-        f'<div id="session-status" data-live>{badge(info["status"])} <span class="muted">{esc(info["mode"])} · '
-        f'started {_age(info["start_time"])}</span></div></div>'
-        f'<p class="requirements">{esc(info.get("original_requirements") or "")}</p>'
-    )
-    body = (
-        head
-        + summary(detail)
-        + board(detail["task_groups"], detail["task_group_counts"])
-        + '<div class="grid">'
-        + log_panel(detail)
-        + token_panel(detail["tokens"])
-        + "</div>"
-        + '<div class="grid">'
-        + timeline_panel(detail["timeline"])
-        + decisions_panel(detail["decisions"])
-        + "</div>"
-        + states_panel(sid, detail["states"], diff)
-        + skills_panel(detail["skill_outputs"])
+        '<div class="title-row"><h1 class="session-id">{sid}</h1>'
+        '<div id="session-status" data-live>{status} <span class="muted">{mode} · started {started}</span></div></div>'
+        '<p class="requirements">{requirements}</p>'
+        "{summary}{board}"
+        '<div class="grid">{logs}{tokens}</div>'
+        '<div class="grid">{timeline}{decisions}</div>'
+        "{states}{skills}",
+        sid=sid, status=badge(info["status"]), mode=info["mode"], started=_age(info["start_time"]),
+        requirements=info.get("original_requirements") or "",
+        summary=summary(detail), board=board(detail["task_groups"], detail["task_group_counts"]),
+        logs=log_panel(detail), tokens=token_panel(detail["tokens"]),
+        timeline=timeline_panel(detail["timeline"]), decisions=decisions_panel(detail["decisions"]),
+        states=states_panel(sid, detail["states"], diff), skills=skills_panel(detail["skill_outputs"]),
     )
     return layout(sid, body, page="session", location=location, session_id=sid, last_log_id=detail["last_log_id"],
                   version=version)
 
 
-def summary(detail: dict[str, Any]) -> str:
+def summary(detail: dict[str, Any]) -> Safe:
     counts = detail["task_group_counts"]
     cards = [
-        ("Groups done", f"{counts['completed']}/{counts['total']}"),
-        ("Tokens", charts.number(detail["tokens"]["total_tokens"])),
-        ("Log entries", str(detail["log_count"])),
-        ("Decisions", str(len(detail["decisions"]))),
-        ("State snapshots", str(len(detail["states"]))),
+        ("Groups done", f"{counts['completed']}/{counts['total']}", ""),
+        ("Tokens", charts.number(detail["tokens"]["total_tokens"]), ""),
+        ("Cost", money(detail["tokens"]["cost_usd"]),
+         COST_NOTE if detail["tokens"]["cost_usd"] is not None else "no priced token usage"),
+        ("Log entries", str(detail["log_count"]), ""),
+        ("Decisions", str(len(detail["decisions"])), ""),
+        ("State snapshots", str(len(detail["states"])), ""),
     ]
-    items = "".join(
-        f'<div class="card" data-metric="{esc(label)}"><div class="metric">{esc(value)}</div>'
-        f'<div class="muted">{esc(label)}</div></div>'
-        for label, value in cards
+    items = join(
+        html('<div class="card" data-metric="{label}"><div class="metric">{value}</div>'
+             '<div class="muted">{label}{note}</div></div>',
+             label=label, value=value, note=html(" ({})", note) if note else "")
+        for label, value, note in cards
     )
-    return f'<section class="cards" data-live id="summary">{items}</section>'
+    return html('<section class="cards" data-live id="summary">{}</section>', items)
 
 
-def board(groups: list[dict[str, Any]], counts: dict[str, int]) -> str:
+def board(groups: list[dict[str, Any]], counts: dict[str, int]) -> Safe:
     columns = []
     for status in TASK_STATUSES:
-        cards = []
-        for group in (g for g in groups if g["status"] == status):
-            review = group.get("last_review_status")
-            cards.append(
-                f'<article class="task" data-group="{esc(group["id"])}">'
-                f'<div class="task-name">{esc(group["name"])}</div>'
-                f'<div class="muted">{esc(group["id"])}</div>'
-                '<dl>'
-                f'<dt>assignee</dt><dd class="assignee">{esc(group.get("assigned_to") or "—")}</dd>'
-                f'<dt>revisions</dt><dd class="revisions">{int(group.get("revision_count") or 0)}</dd>'
-                f'<dt>review</dt><dd class="review">{badge(review, "review") if review else "—"}</dd>'
-                "</dl></article>"
+        cards = [
+            html(
+                '<article class="task" data-group="{id}"><div class="task-name">{name}</div>'
+                '<div class="muted">{id}</div><dl>'
+                '<dt>assignee</dt><dd class="assignee">{assignee}</dd>'
+                '<dt>revisions</dt><dd class="revisions">{revisions:d}</dd>'
+                '<dt>review</dt><dd class="review">{review}</dd></dl></article>',
+                id=group["id"], name=group["name"], assignee=group.get("assigned_to") or "—",
+                revisions=int(group.get("revision_count") or 0),
+                review=badge(group["last_review_status"], "review") if group.get("last_review_status") else NOTHING,
             )
-        columns.append(
-            f'<div class="column col-{status}" data-status="{status}"><h3>{COLUMN_TITLES[status]} '
-            f'<span class="count">{counts.get(status, 0)}</span></h3>'
-            f'{"".join(cards) or "<p class=empty>none</p>"}</div>'
-        )
-    return f'<section class="panel board-panel" data-live id="board"><h2>Task groups</h2><div class="board">{"".join(columns)}</div></section>'
+            for group in groups if group["status"] == status
+        ]
+        columns.append(html(
+            '<div class="column col-{status}" data-status="{status}"><h3>{title} <span class="count">{count:d}</span>'
+            "</h3>{cards}</div>",
+            status=status, title=COLUMN_TITLES[status], count=counts.get(status, 0),
+            cards=join(cards) if cards else html('<p class="empty">none</p>'),
+        ))
+    return html('<section class="panel board-panel" data-live id="board"><h2>Task groups</h2>'
+                '<div class="board">{}</div></section>', join(columns))
 
 
-def log_entry(entry: dict[str, Any]) -> str:
-    meta = [f'<span class="agent {role_class(entry["agent_type"])}">{esc(entry["agent_type"])}</span>']
+def log_entry(entry: dict[str, Any]) -> Safe:
+    meta = [html('<span class="agent {}">{}</span>', role_class(entry["agent_type"]), entry["agent_type"])]
     if entry.get("agent_id"):
-        meta.append(f'<span class="agent-id">{esc(entry["agent_id"])}</span>')
+        meta.append(html('<span class="agent-id">{}</span>', entry["agent_id"]))
     if entry.get("group_id"):
-        meta.append(f'<span class="group">{esc(entry["group_id"])}</span>')
+        meta.append(html('<span class="group">{}</span>', entry["group_id"]))
     if entry.get("iteration") is not None:
-        meta.append(f'<span class="iteration">iteration {esc(entry["iteration"])}</span>')
-    return (
-        f'<li class="log-entry" data-id="{int(entry["id"])}" data-agent="{esc(entry["agent_type"])}" '
-        f'data-group="{esc(entry.get("group_id") or "")}">'
-        f'<div class="meta">{_time(entry["timestamp"], clock(entry["timestamp"]))}{"".join(meta)}</div>'
-        f'<div class="content">{esc(entry["content"])}</div></li>'
+        meta.append(html('<span class="iteration">iteration {}</span>', entry["iteration"]))
+    return html(
+        '<li class="log-entry" data-id="{id:d}" data-agent="{agent}" data-group="{group}">'
+        '<div class="meta">{time}{meta}</div><div class="content">{content}</div></li>',
+        id=int(entry["id"]), agent=entry["agent_type"], group=entry.get("group_id") or "",
+        time=_time(entry["timestamp"], clock(entry["timestamp"])), meta=join(meta), content=entry["content"],
     )
 
 
-def _select(name: str, label: str, values: list[str]) -> str:
-    options = f'<option value="">{esc(label)}</option>' + "".join(
-        f'<option value="{esc(value)}">{esc(value)}</option>' for value in values
-    )
-    return f'<select id="{name}" aria-label="{esc(label)}">{options}</select>'
+def _select(name: str, label: str, values: list[str]) -> Safe:
+    options = join(html('<option value="{0}">{0}</option>', value) for value in values)
+    return html('<select id="{name}" aria-label="{label}"><option value="">{label}</option>{options}</select>',
+                name=name, label=label, options=options)
 
 
-def log_panel(detail: dict[str, Any]) -> str:
+def log_panel(detail: dict[str, Any]) -> Safe:
     filters = detail["log_filters"]
-    entries = "".join(log_entry(entry) for entry in detail.get("logs", []))
     shown = len(detail.get("logs", []))
-    note = f'<p class="muted">Showing the newest {shown} of {detail["log_count"]} entries.</p>' if shown < detail["log_count"] else ""
-    return (
+    note = (html('<p class="muted">Showing the newest {} of {} entries.</p>', shown, detail["log_count"])
+            if shown < detail["log_count"] else "")
+    return html(
         '<section class="panel log-panel"><div class="panel-head"><h2>Live log</h2>'
-        f'<div class="filters">{_select("filter-agent", "all agents", filters["agent_types"])}'
-        f'{_select("filter-group", "all groups", filters["group_ids"])}</div></div>'
-        f'{note}<ol id="log" class="log">{entries}</ol></section>'
+        '<div class="filters">{agents}{groups}</div></div>{note}<ol id="log" class="log">{entries}</ol></section>',
+        agents=_select("filter-agent", "all agents", filters["agent_types"]),
+        groups=_select("filter-group", "all groups", filters["group_ids"]),
+        note=note, entries=join(log_entry(entry) for entry in detail.get("logs", [])),
     )
 
 
-def token_panel(tokens: dict[str, Any]) -> str:
-    return (
+def token_panel(tokens: dict[str, Any]) -> Safe:
+    return html(
         '<section class="panel" data-live id="tokens"><h2>Tokens '
-        f'<span class="muted">{charts.number(tokens["total_tokens"])} in total</span></h2>'
-        '<h3>Per agent</h3>'
-        + charts.bar_chart(tokens["by_agent"], label_key="agent", title="Tokens per agent")
-        + "<h3>Over time (cumulative, per agent type)</h3>"
-        + charts.cumulative_chart(tokens["over_time"], title="Cumulative tokens over time")
-        + "</section>"
+        '<span class="muted">{total} in total</span></h2>'
+        '<p class="total-cost">Cost: {cost}</p>'
+        "<h3>Per agent</h3>{bars}{table}"
+        "<h3>Over time (cumulative, per agent type)</h3>{lines}</section>",
+        total=charts.number(tokens["total_tokens"]), cost=cost(tokens["cost_usd"], note=True),
+        bars=charts.bar_chart(tokens["by_agent"], label_key="agent", title="Tokens per agent"),
+        table=agent_costs(tokens["by_agent"]),
+        lines=charts.cumulative_chart(tokens["over_time"], title="Cumulative tokens over time"),
     )
 
 
-def _change_text(changes: Any) -> str:
+def agent_costs(rows: list[dict[str, Any]]) -> Safe | str:
+    """Per agent: type, tokens, calls and estimated cost."""
+    if not rows:
+        return ""
+    lines = join(
+        html('<tr data-agent="{agent}"><td>{agent}</td><td>{type}</td><td class="num">{tokens}</td>'
+             '<td class="num">{calls:d}</td><td class="num cost-cell">{cost}</td></tr>',
+             agent=row["agent"], type=row.get("agent_type") or "—", tokens=charts.number(row["tokens"]),
+             calls=int(row["calls"]), cost=cost(row["cost_usd"]))
+        for row in rows
+    )
+    return html(
+        '<table class="compact agent-costs"><thead><tr><th>agent</th><th>type</th><th class="num">tokens</th>'
+        '<th class="num">calls</th><th class="num" title="{}">cost (est.)</th></tr></thead><tbody>{}</tbody></table>',
+        COST_NOTE, lines,
+    )
+
+
+def _change_text(changes: Any) -> Safe:
     if not isinstance(changes, dict):
-        return esc(changes)
+        return html("{}", changes)
     parts = []
     for field, pair in changes.items():
         if isinstance(pair, list) and len(pair) == 2 and pair[0] is None:
-            parts.append(f'<span class="field">{esc(field)}</span> <strong>{esc(pair[1])}</strong>')
+            parts.append(html('<span class="field">{}</span> <strong>{}</strong>', field, pair[1]))
         elif isinstance(pair, list) and len(pair) == 2:
-            parts.append(f'<span class="field">{esc(field)}</span> {esc(pair[0] if pair[0] is not None else "—")} '
-                         f'→ <strong>{esc(pair[1] if pair[1] is not None else "—")}</strong>')
+            parts.append(html('<span class="field">{}</span> {} → <strong>{}</strong>', field,
+                              pair[0] if pair[0] is not None else "—", pair[1] if pair[1] is not None else "—"))
         else:
-            parts.append(f'<span class="field">{esc(field)}</span> {esc(pair)}')
-    return "; ".join(parts)
+            parts.append(html('<span class="field">{}</span> {}', field, pair))
+    return join(parts, "; ")
 
 
-def _list_panel(panel_id: str, title: str, empty: str, body: str | None) -> str:
+def _list_panel(panel_id: str, title: str, empty: str, body: Safe | None) -> Safe:
     """A live panel: its items, or a line saying there are none yet."""
-    content = body if body is not None else f'<p class="empty">{empty}</p>'
-    return f'<section class="panel" data-live id="{panel_id}"><h2>{title}</h2>{content}</section>'
+    content = body if body is not None else html('<p class="empty">{}</p>', empty)
+    return html('<section class="panel" data-live id="{}"><h2>{}</h2>{}</section>', panel_id, title, content)
 
 
-def timeline_panel(events: list[dict[str, Any]]) -> str:
-    body = '<ol class="timeline">' + "".join(
-        f'<li data-group="{esc(event["group_id"])}">{_time(event["timestamp"], clock(event["timestamp"]))} '
-        f'<span class="group">{esc(event["group_id"])}</span> {_change_text(event["changes"])}</li>'
+def timeline_panel(events: list[dict[str, Any]]) -> Safe:
+    body = html('<ol class="timeline">{}</ol>', join(
+        html('<li data-group="{group}">{time} <span class="group">{group}</span> {changes}</li>',
+             group=event["group_id"], time=_time(event["timestamp"], clock(event["timestamp"])),
+             changes=_change_text(event["changes"]))
         for event in events
-    ) + "</ol>"
+    ))
     return _list_panel("timeline", "Task-group timeline", "No task-group changes yet.", body if events else None)
 
 
-def decisions_panel(decisions: list[dict[str, Any]]) -> str:
-    body = '<ol class="records">' + "".join(
-        f'<li>{_time(d["timestamp"], clock(d["timestamp"]))} <strong>{esc(d["decision_type"])}</strong>'
-        f'{" · iteration " + esc(d["iteration"]) if d.get("iteration") is not None else ""}'
-        f'<pre>{esc(pretty(d["decision_data"]))}</pre></li>'
+def decisions_panel(decisions: list[dict[str, Any]]) -> Safe:
+    body = html('<ol class="records">{}</ol>', join(
+        html("<li>{time} <strong>{type}</strong>{iteration}<pre>{data}</pre></li>",
+             time=_time(d["timestamp"], clock(d["timestamp"])), type=d["decision_type"],
+             iteration=html(" · iteration {}", d["iteration"]) if d.get("iteration") is not None else "",
+             data=pretty(d["decision_data"]))
         for d in decisions
-    ) + "</ol>"
+    ))
     return _list_panel("decisions", "Decisions", "No decisions recorded yet.", body if decisions else None)
 
 
-def skills_panel(outputs: list[dict[str, Any]]) -> str:
-    body = '<div class="skills">' + "".join(
-        f'<article class="skill"><div><strong>{esc(o["skill_name"])}</strong> '
-        f'<span class="muted">{esc(o.get("agent_type") or "")} {esc(o.get("group_id") or "")}</span> '
-        f'{_time(o["timestamp"], clock(o["timestamp"]))}</div><pre>{esc(pretty(o["output_data"]))}</pre></article>'
+def skills_panel(outputs: list[dict[str, Any]]) -> Safe:
+    body = html('<div class="skills">{}</div>', join(
+        html('<article class="skill"><div><strong>{name}</strong> <span class="muted">{agent} {group}</span> '
+             "{time}</div><pre>{data}</pre></article>",
+             name=o["skill_name"], agent=o.get("agent_type") or "", group=o.get("group_id") or "",
+             time=_time(o["timestamp"], clock(o["timestamp"])), data=pretty(o["output_data"]))
         for o in outputs
-    ) + "</div>"
+    ))
     return _list_panel("skills", "Skill outputs", "No skill outputs yet.", body if outputs else None)
 
 
-def states_panel(session_id: str, history: list[dict[str, Any]], diff: dict[str, Any] | None) -> str:
+def states_panel(session_id: str, history: list[dict[str, Any]], diff: dict[str, Any] | None) -> Safe:
     if not history:
-        return '<section class="panel" data-live id="states"><h2>State history</h2><p class="empty">No state saved yet.</p></section>'
-    def options(selected: int | None) -> str:
-        return "".join(
-            f'<option value="{int(s["id"])}"{" selected" if s["id"] == selected else ""}>#{int(s["id"])} '
-            f'{esc(s["state_type"])}{" (" + esc(s["group_id"]) + ")" if s.get("group_id") else ""} '
-            f'{esc(clock(s["timestamp"]))}</option>'
+        return _list_panel("states", "State history", "No state saved yet.", None)
+
+    def options(selected: int | None) -> Safe:
+        return join(
+            html('<option value="{id:d}"{selected}>#{id:d} {type}{group} {clock}</option>',
+                 id=int(s["id"]), selected=Safe(" selected") if s["id"] == selected else "", type=s["state_type"],
+                 group=html(" ({})", s["group_id"]) if s.get("group_id") else "", clock=clock(s["timestamp"]))
             for s in history
         )
 
     old_id = diff["old"]["id"] if diff else history[-1]["id"]
     new_id = diff["new"]["id"] if diff else history[0]["id"]
-    rows = "".join(
-        f'<tr><td>#{int(s["id"])}</td><td>{esc(s["state_type"])}</td><td>{esc(s.get("group_id") or "—")}</td>'
-        f'<td>{_time(s["timestamp"], clock(s["timestamp"]))}</td><td class="num">{int(s["size"] or 0)} B</td></tr>'
+    rows = join(
+        html('<tr><td>#{id:d}</td><td>{type}</td><td>{group}</td><td>{time}</td><td class="num">{size:d} B</td></tr>',
+             id=int(s["id"]), type=s["state_type"], group=s.get("group_id") or "—",
+             time=_time(s["timestamp"], clock(s["timestamp"])), size=int(s["size"] or 0))
         for s in history
     )
-    form = (
-        f'<form class="filters" method="get" action="{esc(session_url(session_id, "/state-diff"))}">'
-        f'<label>from <select name="a">{options(old_id)}</select></label>'
-        f'<label>to <select name="b">{options(new_id)}</select></label><button type="submit">Compare</button></form>'
-    )
-    latest = diff_view(diff) if diff else '<p class="muted">Save a state type twice to see what changed.</p>'
-    return (
+    latest = diff_view(diff) if diff else html('<p class="muted">Save a state type twice to see what changed.</p>')
+    return html(
         '<section class="panel" data-live id="states"><h2>State history</h2><div class="grid">'
-        f'<div><table class="compact"><thead><tr><th>#</th><th>type</th><th>group</th><th>saved</th>'
-        f'<th class="num">size</th></tr></thead><tbody>{rows}</tbody></table>{form}</div>'
-        f"<div>{latest}</div></div></section>"
+        '<div><table class="compact"><thead><tr><th>#</th><th>type</th><th>group</th><th>saved</th>'
+        '<th class="num">size</th></tr></thead><tbody>{rows}</tbody></table>'
+        '<form class="filters" method="get" action="{action}">'
+        '<label>from <select name="a">{old}</select></label>'
+        '<label>to <select name="b">{new}</select></label><button type="submit">Compare</button></form></div>'
+        "<div>{latest}</div></div></section>",
+        rows=rows, action=session_url(session_id, "/state-diff"), old=options(old_id), new=options(new_id),
+        latest=latest,
     )
 
 
-def diff_view(diff: dict[str, Any]) -> str:
+def change_line(change: dict[str, Any]) -> Safe:
+    """One change of ``util.jsondiff``: ``path op: old → new`` (only the side that exists)."""
+    op = change["op"]
+    shown = {"add": html(": {}", pretty(change["new"])), "remove": html(": {}", pretty(change["old"]))}.get(
+        op, html(": {} → {}", pretty(change["old"]), pretty(change["new"])))
+    return html('<li class="change-{op}" data-op="{op}"><code>{path}</code> {op}{shown}</li>',
+                op=op if op in ("add", "remove", "change") else "other", path=change["path"] or "(root)",
+                shown=shown)
+
+
+def diff_view(diff: dict[str, Any]) -> Safe:
     old, new = diff["old"], diff["new"]
-    changes = "".join(
-        f'<li class="change-{esc(c["change"])}"><code>{esc(c["path"])}</code> {esc(c["change"])}'
-        + (f': {esc(pretty(c["old"]))}' if "old" in c else "")
-        + (f' → {esc(pretty(c["new"]))}' if "new" in c else "")
-        + "</li>"
-        for c in diff["changes"]
-    ) or "<li>no change</li>"
-    lines = "".join(
-        f'<span class="{"add" if line.startswith("+") else "del" if line.startswith("-") else "ctx"}">{esc(line)}</span>\n'
+    changes = join(change_line(change) for change in diff["changes"]) or html("<li>no change</li>")
+    lines = join(
+        html('<span class="{}">{}</span>\n', "add" if line.startswith("+") else "del" if line.startswith("-") else "ctx",
+             line)
         for line in diff["unified_diff"]
     )
-    return (
-        f'<div class="diff"><h3>{esc(old["state_type"])}: #{int(old["id"])} → #{int(new["id"])}</h3>'
-        f'<ul class="changes">{changes}</ul><pre class="unified">{lines}</pre></div>'
+    return html(
+        '<div class="diff"><h3>{type}: #{old:d} → #{new:d}</h3>'
+        '<ul class="changes">{changes}</ul><pre class="unified">{lines}</pre></div>',
+        type=old["state_type"], old=int(old["id"]), new=int(new["id"]), changes=changes, lines=lines,
     )
 
 
-def diff_page(session_id: str, diff: dict[str, Any], *, location: str) -> str:
-    back = session_url(session_id)
+def diff_page(session_id: str, diff: dict[str, Any], *, location: str) -> Safe:
     query = urlencode({"a": diff["new"]["id"], "b": diff["old"]["id"]})
-    body = (
-        f'<nav class="crumbs"><a href="/">Sessions</a> / <a href="{esc(back)}">{esc(session_id)}</a> / </nav>'
-        f'<h1>State diff</h1><section class="panel">{diff_view(diff)}'
-        f'<p><a href="{esc(session_url(session_id, "/state-diff?" + query))}">swap</a></p></section>'
+    body = html(
+        '<nav class="crumbs"><a href="/">Sessions</a> / <a href="{back}">{sid}</a> / </nav>'
+        '<h1>State diff</h1><section class="panel">{view}<p><a href="{swap}">swap</a></p></section>',
+        back=session_url(session_id), sid=session_id, view=diff_view(diff),
+        swap=session_url(session_id, "/state-diff?" + query),
     )
     return layout("State diff", body, page="diff", location=location, session_id=session_id)

@@ -21,9 +21,11 @@ from importlib import resources
 from typing import Any, TextIO
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
+from ..core import require_session
 from ..db.backends import Transaction, is_postgres_url
 from ..db.paths import resolve_target
 from ..errors import BazingaError, DatabaseError, InvalidInput, SessionNotFound, UsageError
+from ..records import logs, state
 from ..util.validation import SESSION_STATUSES
 from . import pages, queries
 from .watcher import ChangeWatcher
@@ -33,6 +35,7 @@ DEFAULT_PORT = 8765
 TOKEN_ENV = "BAZINGA_DASHBOARD_TOKEN"
 COOKIE = "bazinga_dashboard_token"
 KEEPALIVE_SECONDS = 15.0
+MAX_INTEGER = 2**62
 STATIC_TYPES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 # The pages load only our own script and stylesheet: even a payload that slipped past
 # escaping could not run inline script or load anything from elsewhere.
@@ -254,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
         with_logs = api or query.get("partial") != "1"
         with self.dashboard.reading() as tx:
             detail = queries.session_detail(tx, session_id, with_logs=with_logs)
-            pair = queries.default_diff_pair(tx, session_id)
+            pair = state.latest_pair(tx, session_id)
             diff = queries.state_diff(tx, session_id, *pair) if pair else None
         if api:
             self._json(HTTPStatus.OK, {**detail, "state_diff": diff})
@@ -264,11 +267,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _state_diff(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
-            queries.session(tx, session_id)
+            require_session(tx, session_id)
             if "a" in query or "b" in query:
                 pair = (_integer(query, "a", 0), _integer(query, "b", 0))
             else:
-                pair = queries.default_diff_pair(tx, session_id, query.get("type") or None)  # type: ignore[assignment]
+                pair = state.latest_pair(tx, session_id, query.get("type") or None)  # type: ignore[assignment]
                 if pair is None:
                     raise InvalidInput("this session has no state type saved twice; give ?a=ID&b=ID")
             diff = queries.state_diff(tx, session_id, *pair)
@@ -279,8 +282,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _logs(self, session_id: str, query: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
-            queries.session(tx, session_id)
-            rows = queries.logs(
+            require_session(tx, session_id)
+            rows = logs.after(
                 tx, session_id,
                 after_id=_integer(query, "after_id", 0),
                 agent_type=query.get("agent") or query.get("agent_type") or None,
@@ -322,7 +325,7 @@ class Handler(BaseHTTPRequestHandler):
         if session_id is not None:
             try:
                 with self.dashboard.reading() as tx:
-                    new_logs = queries.logs(tx, session_id, after_id=last_id)
+                    new_logs = logs.after(tx, session_id, after_id=last_id, limit=queries.LOG_LIMIT)
             except (NotReady, DatabaseError):
                 new_logs = []  # the file is being created or replaced; the next change retries
         if new_logs:
@@ -349,6 +352,8 @@ def _integer(query: dict[str, str], name: str, default: int, minimum: int = 0) -
         raise InvalidInput(f"{name} must be a whole number, got {text!r}") from None
     if value < minimum:
         raise InvalidInput(f"{name} must be at least {minimum}, got {value}")
+    if value > MAX_INTEGER:  # SQLite's integers stop at 2**63 - 1
+        raise InvalidInput(f"{name} must be at most {MAX_INTEGER}, got {value}")
     return value
 
 

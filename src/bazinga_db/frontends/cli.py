@@ -76,6 +76,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
 
             print(f"{PROGRAM} {__version__}", file=out)
             return 0
+        if invocation.operation is None and not invocation.help and invocation.json:
+            # A script asked for JSON: the help text would break its parser, so say what is
+            # missing as the usual error document. An explicit --help still prints the help
+            # text: only a person asks for it, and it is text by nature.
+            from ..errors import UsageError
+
+            raise UsageError(f"no command given; run `{PROGRAM} --help` for the list of commands")
         if invocation.help or invocation.operation is None:
             operation = invocation.operation
             print(operation_help(operation) if operation else general_help(), file=out)

@@ -1,12 +1,20 @@
 """The MCP server: every store operation of the table as a tool, sessions as resources.
 
-    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install 'bazinga-db[mcp]'
+    bazinga-db [--db PATH_OR_URL] mcp        # stdio; needs the extra: pip install '.[mcp]' in a checkout
 
-Tools are generated from ``operations.OPERATIONS``: the tool name is the Python method
-name (``log_interaction``), the input properties are the operation's parameter names with
-the API method's defaults, and the structured result is what the method returns (a dict
-as it is; a list or a bare value as ``{"result": …}``, since MCP wants an object). Errors
-come back as tool errors carrying the CLI's message and its JSON error document.
+Built on the SDK's low-level ``Server`` (its public handler API): the tool list is
+written here from ``operations.OPERATIONS``, so it stays small — an agent reads it into
+its context on every conversation. The tool name is the Python method name
+(``log_interaction``); the input schema lists the operation's arguments with their help,
+JSON type (none for a ``json`` argument: any JSON value) and the API's default where it
+is not None; there are no titles and no output schema. A call goes through the same
+binder as the CLI and batch mode (``operations.bind``), so argument errors carry the
+CLI's words and codes; the SDK does not check arguments against the input schema (it
+only reads it for HTTP ``Mcp-Param`` headers, which these tools do not declare).
+
+The structured result is what the method returns (a dict as it is; a list or a bare
+value as ``{"result": …}``, since MCP wants an object). Errors come back as tool errors
+carrying the CLI's message and its JSON error document.
 
 This module imports the MCP SDK (over a second to import), so only ``bazinga-db mcp``
 imports it.
@@ -18,23 +26,24 @@ import inspect
 import threading
 import typing
 from collections.abc import Callable
-from typing import Annotated, Any, TextIO
+from typing import Any, TextIO
 
 from ..errors import BackendUnavailable, BazingaError, InvalidInput, NotFound, UsageError
 
 try:
-    from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-    from mcp.server.mcpserver.tools import Tool
-    from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
-    from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-except ImportError as exc:  # missing, or the 1.x SDK (it has no mcp.server.mcpserver)
+    import anyio
+    from mcp import types
+    from mcp.server import Server, ServerRequestContext
+    from mcp.server.stdio import stdio_server
+    from mcp.shared.exceptions import MCPError
+except ImportError as exc:  # missing, or the 1.x SDK (it has no ServerRequestContext)
     raise BackendUnavailable(
-        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install 'bazinga-db[mcp]'"
+        f"the MCP server needs the MCP SDK 2.x ({exc}); install it with: pip install '.[mcp]' in a "
+        "bazinga-db checkout, or pip install 'mcp>=2' into the same environment"
     ) from None
 
 from .. import __version__, operations
-from ..operations import Operation, Param
+from ..operations import Operation
 from ..store import BazingaDB
 from . import render
 
@@ -42,13 +51,23 @@ SERVER_NAME = "bazinga-db"
 INSTRUCTIONS = (
     "A concurrent-safe state store for a multi-agent coding team: sessions, orchestration logs, "
     "state snapshots, task groups, token usage, skill outputs and decisions. One tool per "
-    "operation; writing to a session that does not exist creates it with defaults. Resources: "
-    "bazinga://sessions, bazinga://sessions/{session_id}/snapshot and .../logs."
+    "operation; unknown arguments are refused; writing to a session that does not exist creates it "
+    "with defaults. Arguments "
+    "that mean the same in every tool: "
+    + "; ".join(f"{param.name}: {param.help}" for param in operations.SHARED_PARAMS)
+    + ". Resources: bazinga://sessions, bazinga://sessions/{session_id}/snapshot and .../logs."
 )
 
-# Any JSON value: what a "json" parameter accepts on the command line, typed for the schema.
-JSONValue = dict[str, Any] | list[Any] | str | int | float | bool | None
-_KIND_TYPES: dict[str, Any] = {"str": str, "int": int, "json": JSONValue, "flag": bool}
+# The JSON Schema type of each argument kind; a "json" argument takes any JSON value.
+_SCHEMA_TYPES = {"str": "string", "int": "integer", "flag": "boolean"}
+
+SESSIONS_URI = "bazinga://sessions"
+_SESSION_RESOURCES = {  # the last part of bazinga://sessions/{session_id}/<part>
+    "snapshot": ("session_snapshot", "application/json",
+                 "Everything about a session in one consistent read (as dashboard_snapshot)."),
+    "logs": ("session_logs", "text/markdown",
+             "The latest 50 log entries of a session as Markdown, oldest first (as stream-logs)."),
+}
 
 
 def store_operations() -> list[Operation]:
@@ -60,66 +79,89 @@ def tool_name(operation: Operation) -> str:
     return operation.method
 
 
-class _Arguments(BaseModel):
-    # An argument the tool does not have is an error, not silently dropped.
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+# -- the tool list -------------------------------------------------------------------------
 
 
-class StoreTool(Tool):
-    """A tool whose argument errors read like the CLI's: the same wording and error codes
-    (``usage`` for a missing or unknown argument, ``invalid_input`` for a wrong type)."""
+def tool(operation: Operation) -> types.Tool:
+    """The listed tool of an operation. Its description is the summary, plus example
+    arguments where a JSON document's shape matters; every other argument's schema and
+    help say enough (every character here is in the client's context on every turn)."""
+    description = operation.summary
+    if any(param.kind == "json" for param in operation.params):
+        description += f"\nExample: {example_arguments(operation)}"
+    return types.Tool(
+        name=tool_name(operation),
+        description=description,
+        input_schema=input_schema(operation),
+        annotations=tool_annotations(operation),
+    )
 
-    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
-        try:
-            self.fn_metadata.validate_arguments(arguments)
-        except ValidationError as exc:
-            return error_result(argument_error(self.name, self.parameters, exc))
-        return await super().run(arguments, context, convert_result)
+
+def tool_annotations(operation: Operation) -> types.ToolAnnotations:
+    """A read is read-only; a write is not destructive (it only adds records or changes
+    status fields). Each hint is given only where it says something: the read-only
+    hint's default is false, and the destructive hint means nothing for a read. (The
+    open-world hint is left out: every tool works on this one database.)"""
+    if operation.write:
+        return types.ToolAnnotations(destructive_hint=False)
+    return types.ToolAnnotations(read_only_hint=True)
 
 
-_TYPE_WORDS = {"integer": "a whole number", "string": "text", "boolean": "true or false"}
+def input_schema(operation: Operation) -> dict[str, Any]:
+    """A compact JSON Schema of the arguments: their type and help, the API's default where
+    it says something (not None), the required ones; nothing else."""
+    defaults = inspect.signature(getattr(BazingaDB, operation.method)).parameters
+    properties: dict[str, dict[str, Any]] = {}
+    for param in operation.params:
+        prop: dict[str, Any] = {"type": _SCHEMA_TYPES[param.kind]} if param.kind in _SCHEMA_TYPES else {}
+        if not param.shared:  # a shared argument is explained once, in the server's instructions
+            prop["description"] = param.help
+        default = defaults[param.name].default
+        if default is not inspect.Parameter.empty and default is not None:
+            prop["default"] = default
+        properties[param.name] = prop
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [param.name for param in operation.params if param.required]
+    if required:
+        schema["required"] = required
+    return schema  # no additionalProperties: an unknown argument is refused by the server, with a hint
 
 
-def argument_error(tool: str, schema: dict[str, Any], exc: ValidationError) -> dict[str, str]:
-    from difflib import get_close_matches
+def example_arguments(operation: Operation) -> str:
+    """The operation's CLI example as tool arguments (one line of JSON), read by the CLI's
+    own parser so the two cannot disagree."""
+    import json
+    import shlex
 
-    properties: dict[str, Any] = schema.get("properties", {})
-    problems: list[str] = []
-    usage = False
-    hint = None
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "arguments"
-        if error["type"] == "missing":
-            usage = True
-            problems.append(f"{tool} is missing {name} ({properties.get(name, {}).get('description', '')})")
-        elif error["type"] == "extra_forbidden":
-            usage = True
-            problems.append(f"unknown argument {name} for {tool}; its arguments are: {', '.join(properties)}")
-            close = get_close_matches(name, list(properties), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]}?" if close else hint
-        else:
-            types = [properties.get(name, {}).get("type")] + [
-                option.get("type") for option in properties.get(name, {}).get("anyOf", [])]
-            wanted = next((_TYPE_WORDS[kind] for kind in types if kind in _TYPE_WORDS), "valid")
-            problems.append(f"{name} must be {wanted}, got {error.get('input')!r}")
-    problem = "; ".join(dict.fromkeys(problems))  # one message per argument, in order
-    return (UsageError if usage else InvalidInput)(problem, hint=hint).to_dict()
+    from .argv import parse
+
+    arguments = parse(shlex.split(operation.example)).arguments
+    return json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- calling the store ---------------------------------------------------------------------
 
 
 class StoreTools:
     """The tools and resources over one open store. SQLite connections are not for
-    concurrent use, and the SDK runs each call on a worker thread, so calls take turns."""
+    concurrent use, and each call runs on a worker thread, so calls take turns."""
 
     def __init__(self, db: BazingaDB) -> None:
         self.db = db
         self._lock = threading.Lock()
+        self.operations = {tool_name(operation): operation for operation in store_operations()}
+        self.tools = [tool(operation) for operation in self.operations.values()]
+        self._wrapped = {name for name, operation in self.operations.items() if wraps_result(operation)}
 
-    # -- calling the store -----------------------------------------------------------
-
-    def call(self, operation: Operation, arguments: dict[str, Any], wrap: bool) -> CallToolResult:
+    def call(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
+        """Run one tool call (blocking): bind, call the method, render the result."""
+        operation = self.operations.get(name)
+        if operation is None:
+            return error_result(_unknown_tool(name, list(self.operations)).to_dict())
         try:
+            bound = operations.bind(operation, arguments or {}, called=name)
             with self._lock:
-                result = getattr(self.db, operation.method)(**arguments)
+                result = getattr(self.db, operation.method)(**bound)
                 notices = list(self.db.notices)
         except BazingaError as exc:
             return error_result(exc.to_dict())
@@ -127,106 +169,93 @@ class StoreTools:
             return error_result({"code": "internal_error", "message": f"internal error: {type(exc).__name__}: {exc}"})
         lines = render.notice_lines(notices)
         if operation.write:
-            lines.append(render.confirmation(operation, arguments, result, notices))
-        content: list[ContentBlock] = [TextContent(type="text", text=render.dumps(result))]
+            lines.append(render.confirmation(operation, bound, result, notices))
+        content: list[types.ContentBlock] = [types.TextContent(type="text", text=render.dumps(result))]
         if lines:
-            content.append(TextContent(type="text", text="\n".join(lines)))
-        return CallToolResult(content=content, structured_content={"result": result} if wrap else result)
+            content.append(types.TextContent(type="text", text="\n".join(lines)))
+        structured = {"result": result} if name in self._wrapped else result
+        return types.CallToolResult(content=content, structured_content=structured)
 
-    def read(self, method: str, *args: Any) -> Any:
+    def read(self, uri: str) -> types.ReadResourceResult:
+        """Read one resource (blocking); a missing session is the protocol's invalid-params error."""
+        from urllib.parse import unquote
+
+        args: list[Any]
+        mime = "application/json"
+        if uri == SESSIONS_URI:
+            method, args = "list_sessions", [50]
+        else:
+            prefix, _, rest = uri.partition(SESSIONS_URI + "/")
+            session_id, _, part = rest.rpartition("/")
+            if prefix or not session_id or part not in _SESSION_RESOURCES:
+                raise MCPError(types.INVALID_PARAMS, f"unknown resource {uri}", {"uri": uri})
+            method = "dashboard_snapshot" if part == "snapshot" else "stream_logs"
+            mime, args = _SESSION_RESOURCES[part][1], [unquote(session_id)]
         try:
             with self._lock:
-                return getattr(self.db, method)(*args)
+                value = getattr(self.db, method)(*args)
         except (NotFound, InvalidInput) as exc:
-            raise ResourceNotFoundError(exc.message) from None
+            raise MCPError(types.INVALID_PARAMS, exc.message, {"uri": uri}) from None
         except BazingaError as exc:
-            raise ResourceError(exc.message) from None
+            raise MCPError(types.INTERNAL_ERROR, exc.message, {"uri": uri}) from None
+        text = render.logs_markdown(str(args[0]), value) if method == "stream_logs" else render.dumps(value)
+        return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)])
 
-    # -- building the server ---------------------------------------------------------
+    # -- the handlers (the SDK's low-level API: one coroutine per request type) --------
 
-    def tools(self) -> list[Tool]:
-        return [self._tool(operation) for operation in store_operations()]
+    async def on_list_tools(self, ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=self.tools)
 
-    def _tool(self, operation: Operation) -> Tool:
-        method = getattr(BazingaDB, operation.method)
-        output, wrap = _output_type(operation, method)
-        signature = inspect.Signature(
-            [_parameter(param, method) for param in operation.params],
-            return_annotation=Annotated[CallToolResult, output],
-        )
+    async def on_call_tool(self, ctx: ServerRequestContext[Any],
+                           params: types.CallToolRequestParams) -> types.CallToolResult:
+        # A worker thread, so a long call does not stop the server reading the next request.
+        return await anyio.to_thread.run_sync(self.call, params.name, params.arguments)
 
-        def run(**arguments: Any) -> CallToolResult:
-            return self.call(operation, arguments, wrap)
-
-        run.__name__ = tool_name(operation)
-        run.__signature__ = signature  # type: ignore[attr-defined]
-        description = f"{operation.summary}\nCLI: bazinga-db {operation.example}"
-        tool = StoreTool.from_function(
-            run,
-            name=tool_name(operation),
-            description=description,
-            annotations=ToolAnnotations(
-                read_only_hint=not operation.write,
-                destructive_hint=False,  # writes only add records or change status fields
-                open_world_hint=False,
-            ),
-            structured_output=True,
-        )
-        strict = create_model(
-            f"{tool.name}_arguments", __base__=(tool.fn_metadata.arg_model, _Arguments)  # type: ignore[call-overload]
-        )
-        tool.fn_metadata.arg_model = strict  # type: ignore[assignment]  # a subclass of the SDK's model
-        tool.parameters = strict.model_json_schema(by_alias=True)
-        return tool
-
-    def add_resources(self, server: MCPServer) -> None:
-        @server.resource(
-            "bazinga://sessions", name="sessions", mime_type="application/json",
+    async def on_list_resources(self, ctx: ServerRequestContext[Any], params: Any) -> types.ListResourcesResult:
+        return types.ListResourcesResult(resources=[types.Resource(
+            name="sessions", uri=SESSIONS_URI, mime_type="application/json",
             description="The 50 most recent sessions, newest first.",
-        )
-        def sessions() -> str:
-            return render.dumps(self.read("list_sessions", 50))
+        )])
 
-        @server.resource(
-            "bazinga://sessions/{session_id}/snapshot", name="session_snapshot", mime_type="application/json",
-            description="Everything about a session in one consistent read (as dashboard_snapshot).",
-        )
-        def snapshot(session_id: str) -> str:
-            return render.dumps(self.read("dashboard_snapshot", session_id))
+    async def on_list_resource_templates(self, ctx: ServerRequestContext[Any],
+                                         params: Any) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=[
+            types.ResourceTemplate(name=name, uri_template=f"{SESSIONS_URI}/{{session_id}}/{part}",
+                                   mime_type=mime, description=description)
+            for part, (name, mime, description) in _SESSION_RESOURCES.items()
+        ])
 
-        @server.resource(
-            "bazinga://sessions/{session_id}/logs", name="session_logs", mime_type="text/markdown",
-            description="The latest 50 log entries of a session as Markdown, oldest first (as stream-logs).",
-        )
-        def logs(session_id: str) -> str:
-            return render.logs_markdown(session_id, self.read("stream_logs", session_id))
+    async def on_read_resource(self, ctx: ServerRequestContext[Any],
+                               params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        return await anyio.to_thread.run_sync(self.read, str(params.uri))
 
 
-def error_result(error: dict[str, str]) -> CallToolResult:
+def error_result(error: dict[str, str]) -> types.CallToolResult:
     """A tool error: the CLI's stderr lines as text, its ``--json`` error document as data."""
     text = f"error: {error['message']}"
     if error.get("hint"):
         text += f"\nhint: {error['hint']}"
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
         structured_content={"ok": False, "error": error},
         is_error=True,
     )
 
 
-def _parameter(param: Param, method: Callable[..., Any]) -> inspect.Parameter:
-    """The tool parameter of an operation argument: its kind's type, the API's default."""
-    api = inspect.signature(method).parameters[param.name]
-    annotation: Any = _KIND_TYPES[param.kind]
-    default = api.default
-    if default is None:
-        annotation = annotation | None
-    return inspect.Parameter(
-        param.name,
-        inspect.Parameter.KEYWORD_ONLY,
-        default=default,
-        annotation=Annotated[annotation, Field(description=param.help)],
-    )
+def _unknown_tool(name: str, names: list[str]) -> UsageError:
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, names, n=1, cutoff=0.6)
+    return UsageError(f"unknown tool {name!r}; the tools are: {', '.join(names)}",
+                      hint=f"did you mean {close[0]}?" if close else None)
+
+
+def wraps_result(operation: Operation) -> bool:
+    """Whether the structured result is ``{"result": …}``: for every method not declared to
+    return a dict (a list, a bare value, or a document that may be null), so that a
+    tool's result has one shape whatever the data."""
+    returns = api_type_hints(getattr(BazingaDB, operation.method)).get("return", Any)
+    return typing.get_origin(returns) is not dict
 
 
 def api_type_hints(method: Callable[..., Any]) -> dict[str, Any]:
@@ -234,36 +263,36 @@ def api_type_hints(method: Callable[..., Any]) -> dict[str, Any]:
     for type checkers (start-up time), so the names its string annotations use are
     supplied here."""
     from collections.abc import Iterable
-    from typing import TextIO
 
     return typing.get_type_hints(method, localns={"Any": Any, "TextIO": TextIO, "Iterable": Iterable})
 
 
-def _output_type(operation: Operation, method: Callable[..., Any]) -> tuple[Any, bool]:
-    """The result schema, from the API method's return annotation: a dict is the structured
-    result itself; anything else is wrapped as ``{"result": …}``."""
-    returns = api_type_hints(method).get("return", Any)
-    if typing.get_origin(returns) is dict:
-        return dict[str, Any], False
-    model = create_model(f"{operation.method}_result", result=(returns, Field(description=operation.summary)))
-    return model, True
-
-
-def build_server(db: BazingaDB) -> MCPServer:
+def build_server(db: BazingaDB) -> Server[Any]:
     """An MCP server over ``db`` with one tool per store operation and session resources."""
     store = StoreTools(db)
-    server: MCPServer = MCPServer(
-        SERVER_NAME, version=__version__, instructions=INSTRUCTIONS, tools=store.tools(), log_level="WARNING"
+    return Server(
+        SERVER_NAME,
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        on_list_tools=store.on_list_tools,
+        on_call_tool=store.on_call_tool,
+        on_list_resources=store.on_list_resources,
+        on_list_resource_templates=store.on_list_resource_templates,
+        on_read_resource=store.on_read_resource,
     )
-    store.add_resources(server)
-    return server
 
 
 def serve_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
     """``bazinga-db mcp``: serve over stdio until the client closes the connection."""
     db = BazingaDB(invocation.db)
+
+    async def serve() -> None:
+        server = build_server(db)
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
     try:
-        build_server(db).run("stdio")
+        anyio.run(serve)
     finally:
         db.close()
     return 0

@@ -203,7 +203,15 @@ def prune_summary(result: dict[str, Any]) -> str:
     if not removed["sessions"]:
         return head + ": nothing to do"
     details = ", ".join(f"{table} {count}" for table, count in removed.items() if table != "sessions")
-    return f"{head}: {details}" + (" (dry run: nothing deleted)" if result["dry_run"] else "")
+    lines = [f"{head}: {details}" + (" (dry run: nothing deleted)" if result["dry_run"] else "")]
+    # One line per session, so that a dry run shows exactly what the real run would delete.
+    sessions = result.get("session_details") or []
+    width = max((len(session["session_id"]) for session in sessions), default=0)
+    for session in sessions:
+        when = (f"ended {session['end_time']}" if session.get("end_time")
+                else f"no end time, created {session.get('created_at') or 'unknown'}")
+        lines.append(f"  {session['session_id']:<{width}}  {session['status']:<9}  {when}")
+    return "\n".join(lines)
 
 
 def export_summary(summary: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..core import Store
+    from ..db.backends import Transaction
 
 
 def create_session(
@@ -113,3 +114,52 @@ def complete_session(db: Store, session_id: str, force: bool = False, reason: st
 def update_session(db: Store, session_id: str, status: str, force: bool = False, reason: str | None = None) -> dict[str, Any]:
     """The public project's name for update-session-status (``--status S``)."""
     return update_session_status(db, session_id, status, force, reason)
+
+
+# -- reads inside an open transaction (dashboard) -----------------------------------------
+
+OVERVIEW_LIMIT = 200
+_CHUNK = 500  # ids per IN (...) list: far below every backend's limit on parameters
+
+
+def overview(
+    tx: Transaction, status: str | None = None, search: str | None = None, limit: int = OVERVIEW_LIMIT
+) -> list[dict[str, Any]]:
+    """Sessions newest first, each with its task-group progress, tokens, cost, log count and
+    last activity.
+
+    The page of sessions is chosen first (status filter, id/requirements search, newest
+    first, ``limit``) and only those sessions are aggregated, each through its families'
+    indexed per-session lookups: the cost follows the page size, not the database size.
+    ``status`` and ``limit`` are trusted (the caller validated them).
+    """
+    from . import logs, task_groups, tokens
+
+    clauses: list[str] = []
+    params: list[Any] = []
+    if status:
+        clauses.append("status = ?")
+        params.append(status)
+    if search:
+        # LIKE with our own escape character, so % and _ in the search are literal.
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(session_id LIKE ? ESCAPE '\\' OR original_requirements LIKE ? ESCAPE '\\')")
+        params += [pattern, pattern]
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    rows = decode_all(tx.all(
+        f"SELECT * FROM sessions {where}ORDER BY created_at DESC NULLS LAST, session_id DESC LIMIT ?",
+        (*params, limit),
+    ), "sessions")
+    ids = [row["session_id"] for row in rows]
+    progress, usage, activity = {}, {}, {}  # type: dict[str, Any], dict[str, Any], dict[str, Any]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        progress.update(task_groups.progress_of_sessions(tx, chunk))
+        usage.update(tokens.totals_of_sessions(tx, chunk))
+        activity.update(logs.activity_of_sessions(tx, chunk))
+    for row in rows:
+        session_id = row["session_id"]
+        row.update(progress.get(session_id) or {"groups_total": 0, "groups_done": 0})
+        row.update(usage.get(session_id) or {"tokens": 0, "cost_usd": None})
+        row.update(activity.get(session_id) or {"log_count": 0, "last_activity": None})
+    return rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import append, decode, require_session, where_group
+from ..core import append, decode, decode_all, require_session, where_group
 from ..util import validation as v
 from ..util.clock import utc_now
 
@@ -60,3 +60,12 @@ def latest_by_skill(tx: Transaction, session_id: str) -> dict[str, Any]:
         (session_id,),
     )
     return {row["skill_name"]: decode(row, "skill_outputs")["output_data"] for row in rows}  # type: ignore[index]
+
+
+def recent(tx: Transaction, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` outputs of a session (every skill), oldest first."""
+    rows = decode_all(tx.all(
+        "SELECT * FROM skill_outputs WHERE session_id = ? ORDER BY id DESC LIMIT ?", (session_id, limit)
+    ), "skill_outputs")
+    rows.reverse()
+    return rows

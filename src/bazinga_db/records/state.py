@@ -154,3 +154,53 @@ def _state_row(tx: Transaction, session_id: str, state_type: str, group_id: str 
             hint=f"list them with `bazinga-db state-history {session_id} {state_type}`",
         )
     return row  # type: ignore[no-any-return]
+
+
+# -- reads inside an open transaction (dashboard) -----------------------------------------
+
+
+def history_summary(tx: Transaction, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` snapshots of a session, every type, newest first, without their
+    data: id, timestamp, state_type, group_id and ``size`` (characters of the JSON text)."""
+    return tx.all(
+        "SELECT id, timestamp, state_type, group_id, LENGTH(state_data) AS size FROM state_snapshots "
+        "WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+        (session_id, limit),
+    )
+
+
+def snapshot(tx: Transaction, session_id: str, snapshot_id: int) -> dict[str, Any]:
+    """One snapshot of the session, data decoded; InvalidInput when the id is not one of it."""
+    row = decode(tx.one(
+        "SELECT * FROM state_snapshots WHERE session_id = ? AND id = ?", (session_id, snapshot_id)
+    ), "state_snapshots")
+    if row is None:
+        raise InvalidInput(f"state snapshot {snapshot_id} is not in session {session_id!r}")
+    return row
+
+
+def latest_pair(tx: Transaction, session_id: str, state_type: str | None = None) -> tuple[int, int] | None:
+    """The ids of the two newest snapshots of one state type and group (the newest such
+    pair; of ``state_type`` when given), older first, or None when nothing was saved twice."""
+    sql = "SELECT id, state_type, group_id FROM state_snapshots WHERE session_id = ?"
+    params: list[Any] = [session_id]
+    if state_type:
+        sql += " AND state_type = ?"
+        params.append(state_type)
+    seen: dict[tuple[str, str | None], int] = {}
+    for row in tx.all(sql + " ORDER BY id DESC", params):
+        key = (row["state_type"], row["group_id"])
+        if key in seen:
+            return int(row["id"]), seen[key]
+        seen[key] = int(row["id"])
+    return None
+
+
+def compare(tx: Transaction, session_id: str, old_id: int, new_id: int) -> dict[str, Any]:
+    """Two snapshots of a session and the changes from the first to the second
+    (``util.jsondiff``: ``{path, op, old, new}``, op add/remove/change, as ``state-diff``)."""
+    from ..util import jsondiff
+
+    old = snapshot(tx, session_id, old_id)
+    new = snapshot(tx, session_id, new_id)
+    return {"old": old, "new": new, "changes": jsondiff.diff(old["state_data"], new["state_data"])}

@@ -168,3 +168,29 @@ def get_task_group_events(db: Store, session_id: str, group_id: str | None = Non
     with db.read() as tx:
         require_session(tx, session_id)
         return decode_all(tx.all(sql + " ORDER BY id", params), "task_group_events")
+
+
+def progress_of_sessions(tx: Transaction, session_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per session of ``session_ids``: ``groups_total`` and ``groups_done`` (completed).
+
+    Sessions without task groups are left out. Read from the (session_id, status) index.
+    """
+    if not session_ids:
+        return {}
+    marks = ", ".join("?" * len(session_ids))
+    rows = tx.all(
+        "SELECT session_id, COUNT(*) AS total, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS done "
+        f"FROM task_groups WHERE session_id IN ({marks}) GROUP BY session_id",
+        session_ids,
+    )
+    return {row["session_id"]: {"groups_total": int(row["total"]), "groups_done": int(row["done"] or 0)}
+            for row in rows}
+
+
+def recent_events(tx: Transaction, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` task-group changes of a session, oldest first."""
+    rows = decode_all(tx.all(
+        "SELECT * FROM task_group_events WHERE session_id = ? ORDER BY id DESC LIMIT ?", (session_id, limit)
+    ), "task_group_events")
+    rows.reverse()
+    return rows

@@ -173,3 +173,38 @@ def cost_of_record(tx: Transaction, values: dict[str, Any]) -> float | None:
     if found is None:
         return None
     return cost_usd(found[1], *parts)
+
+
+# -- reads inside an open transaction (dashboard) -----------------------------------------
+
+
+def totals_of_sessions(tx: Transaction, session_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per session of ``session_ids``: ``tokens`` and ``cost_usd`` (None when nothing was priced).
+
+    Sessions without usage are left out. One indexed lookup per session.
+    """
+    if not session_ids:
+        return {}
+    marks = ", ".join("?" * len(session_ids))
+    rows = tx.all(
+        "SELECT session_id, SUM(tokens_estimated) AS tokens, SUM(cost_usd) AS cost_usd, "
+        f"COUNT(cost_usd) AS priced_calls FROM token_usage WHERE session_id IN ({marks}) GROUP BY session_id",
+        session_ids,
+    )
+    return {
+        row["session_id"]: {
+            "tokens": int(row["tokens"] or 0),
+            "cost_usd": round(float(row["cost_usd"]), 6) if row["priced_calls"] else None,
+        }
+        for row in rows
+    }
+
+
+def agent_types_of_agents(tx: Transaction, session_id: str) -> dict[str, str]:
+    """The agent type of each agent id of a session's usage ("unknown" for records without
+    an id, as in ``summary``): what a per-agent chart colours its bars by."""
+    rows = tx.all(
+        "SELECT agent_id, MIN(agent_type) AS agent_type FROM token_usage WHERE session_id = ? GROUP BY agent_id",
+        (session_id,),
+    )
+    return {"unknown" if row["agent_id"] is None else row["agent_id"]: row["agent_type"] for row in rows}

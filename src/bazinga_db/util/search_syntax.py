@@ -61,3 +61,63 @@ def tsquery_sql(query: str) -> tuple[str, list[str]]:
             parts.append("phraseto_tsquery('simple', ?)")
             params.append(raw)
     return " && ".join(parts), params
+
+
+# -- ranking ----------------------------------------------------------------------------
+# The engine decides which entries match; these functions score a bounded set of them the
+# way FTS5's bm25() does (k1 = 1.2, b = 0.75, the same idf), so that a search never has to
+# ask FTS5 for bm25() itself, which counts every entry holding each term on every call.
+
+K1 = 1.2
+B = 0.75
+
+
+def fold(text: str) -> list[str]:
+    """The words of ``text`` as the index sees them: lower case, accents removed."""
+    import re
+
+    lowered = text.lower()
+    if not lowered.isascii():  # most log text is ASCII: skip the decomposition
+        import unicodedata
+
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        lowered = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.findall(_WORD, lowered)
+
+
+def scoring_terms(items: list[tuple[str, bool]]) -> list[tuple[list[str], bool]]:
+    """Each parsed item as its folded words and whether the last one is a prefix."""
+    return [(fold(text), prefix) for text, prefix in items]
+
+
+def hits(words: list[str], term: list[str], prefix: bool) -> int:
+    """How many times the phrase ``term`` (its last word a prefix if asked) occurs in ``words``."""
+    size = len(term)
+    if size == 0:
+        return 0
+    last = term[-1]
+    if size == 1:
+        return sum(1 for word in words if word.startswith(last)) if prefix else words.count(last)
+    head, end = term[:-1], len(words) - size + 1
+    count = 0
+    for start in range(end):
+        if words[start] != head[0] or words[start:start + size - 1] != head:
+            continue
+        word = words[start + size - 1]
+        if word == last or (prefix and word.startswith(last)):
+            count += 1
+    return count
+
+
+def idf(total_rows: float, rows_with_term: float) -> float:
+    """FTS5's inverse document frequency, floored at 1e-6 for terms in half the rows or more."""
+    import math
+
+    value = math.log((total_rows - rows_with_term + 0.5) / (rows_with_term + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def bm25(frequencies: list[int], length: int, weights: list[float], average_length: float) -> float:
+    """Okapi BM25 of one entry: ``frequencies`` of each term in it, ``weights`` their idf."""
+    norm = K1 * (1 - B + B * length / average_length) if average_length > 0 else K1
+    return sum(weight * (tf * (K1 + 1)) / (tf + norm) for tf, weight in zip(frequencies, weights))

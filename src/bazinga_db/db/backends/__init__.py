@@ -37,7 +37,8 @@ def open_backend(target: str, *, read_only: bool = False) -> Backend:
 
             raise BackendUnavailable(
                 "PostgreSQL support is not installed",
-                hint="pip install 'bazinga-db[postgres]'",
+                hint="pip install '.[postgres]' in a bazinga-db checkout, or pip install 'psycopg[binary]>=3.1' "
+                "into the same environment",
             ) from exc
         return PostgresBackend(target, read_only=read_only)
     from .sqlite import SQLiteBackend

@@ -168,6 +168,6 @@ def too_new(backend: Any, version: int) -> SchemaTooNew:
     return SchemaTooNew(
         f"database {backend.location} has schema version {version}, newer than this "
         f"bazinga-db understands ({LATEST_VERSION}); refusing to write to it",
-        hint="upgrade bazinga-db (pip install -U bazinga-db)",
+        hint="upgrade bazinga-db: pip install . in a newer checkout of it",
     )
 

@@ -293,6 +293,21 @@ def test_command_help(name, db_path) -> None:  # type: ignore[no-untyped-def]
     assert not os.path.exists(db_path), "help must not touch the database"
 
 
+def test_json_without_a_command_is_a_usage_error_document(db_path) -> None:
+    """A script that passes --json parses stdout: no command is an error document, not help."""
+    for argv in (["--json"], ["--json", "--quiet"], ["--db", db_path, "--json"]):
+        result = run_cli(*argv)
+        assert result.code == 2, (argv, result)
+        assert result.json() == {"ok": False, "error": {
+            "code": "usage", "message": "no command given; run `bazinga-db --help` for the list of commands"}}
+        assert result.err == "error: no command given; run `bazinga-db --help` for the list of commands\n"
+    # An explicit request for help is for a person: the help text, even with --json.
+    for argv in (["--json", "--help"], ["--json", "help"], ["--json", "log-interaction", "--help"]):
+        result = ok(run_cli(*argv))
+        assert result.out.startswith("usage: bazinga-db "), argv
+    assert not os.path.exists(db_path)
+
+
 def test_version(db_path) -> None:
     from bazinga_db import __version__
 

@@ -62,7 +62,9 @@ def seed(path: str) -> None:
         db.update_task_group("g_c2", session_id=SESSION, revision_count=2, last_review_status="APPROVED")
         db.update_task_group("g_i1", session_id=SESSION, last_review_status="CHANGES_REQUESTED")
         db.log_tokens(SESSION, "pm", 1000, "pm_main")
-        db.log_tokens(SESSION, "developer", 2500, "developer_1")
+        # Priced: a model and a split (1,000 in + 1,500 out = 2,500 tokens); the others are estimates.
+        db.log_tokens(SESSION, "developer", None, "developer_1", model="claude-sonnet-4-5",
+                      input_tokens=1000, output_tokens=1500)
         db.log_tokens(SESSION, "developer", 500, "developer_1")
         db.log_tokens(SESSION, "qa", 700, "qa_main")
         db.log_interaction(SESSION, "pm", "planned seven groups", 1, "pm_main")
@@ -158,6 +160,8 @@ def test_api_sessions_list_has_progress_tokens_and_filters(server: Server) -> No
     assert board["tokens"] == 4700
     assert board["log_count"] == 3
     assert board["status"] == "active" and board["mode"] == "parallel"
+    assert board["cost_usd"] == 0.0255  # 1,000 in x $3/M + 1,500 out x $15/M; the other records are unpriced
+    assert sessions["sess_other"]["cost_usd"] is None and sessions["sess_other"]["tokens"] == 0
     assert [row["session_id"] for row in server.json("/api/sessions?status=failed")["sessions"]] == ["sess_other"]
     assert [row["session_id"] for row in server.json("/api/sessions?q=board")["sessions"]] == [SESSION]
     assert server.json("/api/sessions?q=100%25")["sessions"] == []  # % is literal, not a wildcard
@@ -174,11 +178,16 @@ def test_api_session_detail_matches_the_seed(server: Server) -> None:
     assert {row["agent_type"]: row["tokens"] for row in detail["tokens"]["by_agent_type"]} == {
         "developer": 3000, "pm": 1000, "qa": 700}
     assert [point["tokens"] for point in detail["tokens"]["over_time"]] == [1000, 2500, 500, 700]
+    assert detail["tokens"]["cost_usd"] == 0.0255 and detail["tokens"]["priced_calls"] == 1
+    assert {row["agent"]: (row["agent_type"], row["tokens"], row["cost_usd"]) for row in detail["tokens"]["by_agent"]} == {
+        "developer_1": ("developer", 3000, 0.0255), "pm_main": ("pm", 1000, None), "qa_main": ("qa", 700, None)}
     assert [entry["content"] for entry in detail["logs"]] == ["planned seven groups", "working on g_i1", "tested g_c1"]
     assert [state["state_type"] for state in detail["states"]] == ["pm", "pm"]
+    # The same diff as `state-diff` (util.jsondiff): arrays index by index.
     assert detail["state_diff"]["changes"] == [
-        {"path": "$.iteration", "change": "changed", "old": 1, "new": 2},
-        {"path": "$.pending", "change": "changed", "old": ["g_p1", "g_p2"], "new": ["g_p2"]},
+        {"path": "iteration", "op": "change", "old": 1, "new": 2},
+        {"path": "pending[0]", "op": "change", "old": "g_p1", "new": "g_p2"},
+        {"path": "pending[1]", "op": "remove", "old": "g_p2", "new": None},
     ]
     assert detail["skill_outputs"][0]["output_data"] == {"errors": 0, "warnings": 4}
     assert detail["decisions"][0]["decision_data"] == {"count": 4}
@@ -348,6 +357,54 @@ def test_pages_escape_everything_agents_wrote(db_path: str) -> None:
         stop_server(running)
 
 
+def test_html_helper_escapes_every_value_unless_marked_safe() -> None:
+    from bazinga_db.dashboard.html import Safe, html, join
+
+    page = html('<a title="{}" data-n="{n:d}">{text}</a>{markup}', XSS_ATTR, n=3, text=XSS_SCRIPT,
+                markup=html("<b>{}</b>", XSS_IMG))
+    assert page == (
+        '<a title="&quot;&#x27;&gt;&lt;svg onload=&quot;window.__xss = &#x27;svg&#x27;&quot;&gt;" data-n="3">'
+        "&lt;script&gt;window.__xss = &#x27;script&#x27;&lt;/script&gt;</a>"
+        "<b>&lt;img src=x onerror=&quot;window.__xss = &#x27;img&#x27;&quot;&gt;</b>"
+    )
+    assert isinstance(page, Safe)
+    assert html("{}|{:.2f}|{}", None, 1.005, Safe("<br>")) == "|1.00|<br>"  # None is nothing; Safe stays markup
+    assert join([html("<i>{}</i>", "&"), "<u>", None], ", ") == "<i>&amp;</i>, &lt;u&gt;, "
+    assert html("{}", "<u>".upper()) == "&lt;U&gt;"  # a plain str made from markup is text again
+
+
+def test_session_overview_aggregates_only_its_page(store: BazingaDB) -> None:
+    """records.sessions.overview on both backends: counts, tokens, cost, filter, search, limit."""
+    from bazinga_db.records import sessions
+
+    store.create_session("ov_a", "simple", "alpha 100% done")
+    store.create_task_group("g1", "ov_a", "one", "completed")
+    store.create_task_group("g2", "ov_a", "two", "pending")
+    store.log_tokens("ov_a", "developer", 400, "dev_1")
+    store.log_tokens("ov_a", "developer", None, "dev_1", model="claude-sonnet-4-5", input_tokens=100,
+                     output_tokens=100)
+    store.log_interaction("ov_a", "pm", "first")
+    last = store.log_interaction("ov_a", "pm", "second")
+    store.create_session("ov_b", "parallel", "beta under_score")
+    store.update_session_status("ov_b", "failed")
+    store.create_session("ov_c", "simple", "gamma")
+    with store.read() as tx:
+        rows = {row["session_id"]: row for row in sessions.overview(tx)}
+        assert set(rows) == {"ov_a", "ov_b", "ov_c"}
+        a = rows["ov_a"]
+        assert (a["groups_total"], a["groups_done"], a["tokens"], a["log_count"]) == (2, 1, 600, 2)
+        assert a["cost_usd"] == 0.0018 and a["last_activity"] == last["timestamp"]
+        b = rows["ov_b"]
+        assert (b["groups_total"], b["groups_done"], b["tokens"], b["cost_usd"], b["log_count"], b["last_activity"]) \
+            == (0, 0, 0, None, 0, None)
+        assert [row["session_id"] for row in sessions.overview(tx, status="failed")] == ["ov_b"]
+        assert [row["session_id"] for row in sessions.overview(tx, search="100%")] == ["ov_a"]
+        assert [row["session_id"] for row in sessions.overview(tx, search="r_s")] == ["ov_b"]  # _ is literal
+        assert sessions.overview(tx, search="100_") == []
+        newest_first = [row["session_id"] for row in sessions.overview(tx)]
+        assert [row["session_id"] for row in sessions.overview(tx, limit=2)] == newest_first[:2]
+
+
 # -- in a real browser ---------------------------------------------------------------------------
 
 
@@ -415,8 +472,20 @@ def test_browser_board_and_charts_show_the_seeded_numbers(server: Server, page: 
               for line in page.locator("svg.lines polyline.series").all()}
     assert series == {"pm": "1000", "developer": "3000", "qa": "700"}
     assert page.locator("#log li.log-entry").count() == 3
-    assert page.locator(".diff .changes li").count() == 2
+    assert page.locator(".diff .changes li").count() == 3
+    assert page.locator(".diff .changes li[data-op=remove] code").inner_text() == "pending[1]"
     assert page.locator('.card[data-metric="Tokens"] .metric').inner_text() == "4,700"
+    # Costs: an estimate in dollars, per session, in total and per agent; "—" where nothing was priced.
+    assert page.locator('.card[data-metric="Cost"] .metric').inner_text() == "≈ $0.0255"
+    assert "estimate from the price table" in page.locator('.card[data-metric="Cost"]').inner_text()
+    assert page.locator("#tokens .total-cost").inner_text() == "Cost: ≈ $0.0255 (estimate from the price table)"
+    costs = {row.get_attribute("data-agent"): row.locator(".cost-cell").inner_text()
+             for row in page.locator("table.agent-costs tbody tr").all()}
+    assert costs == {"developer_1": "≈ $0.0255", "pm_main": "—", "qa_main": "—"}
+    page.goto(server.url)
+    assert page.locator(f'tr[data-session="{SESSION}"] .cost-cell').inner_text() == "≈ $0.0255"
+    assert page.locator('tr[data-session="sess_other"] .cost-cell').inner_text() == "—"
+    assert "estimate from the price table" in page.locator("#sessions").inner_text()
 
 
 def test_browser_shows_a_cli_write_within_two_seconds(server: Server, seeded: str, page: Any) -> None:

@@ -2,7 +2,7 @@
 
 Fresh files are killed at random moments of their first call; large seed-era files (as the
 seed's scripts made them) are killed in the middle of their adoption. Run on its own with
-``python tests/reliability.py migration-crash --dir DIR``.
+``python tests/support/reliability.py migration-crash --dir DIR``.
 """
 
 from __future__ import annotations

@@ -166,5 +166,32 @@ def test_the_console_script_is_as_lean_as_python_m(baseline: set[str], db_path: 
         pytest.skip("no bazinga-db console script beside this interpreter")
     names = imported_modules(str(script), "--db", db_path, "log-interaction", "s1", "pm", "planned")
     extra = names - baseline - ours(names)
-    assert extra <= {"__future__"}, f"the console script imports {sorted(extra)}"
+    assert extra <= {"__future__"}, (
+        f"the console script imports {sorted(extra)}" + (" (written by a pip older than 25.0? upgrade pip and "
+                                                         "reinstall)" if "re" in extra else ""))
     assert "importlib.metadata" not in names
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _block_after(text: str, heading: str) -> str:
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return section.split("```bash", 1)[1].split("```", 1)[0]
+
+
+def test_the_install_steps_upgrade_pip_before_installing() -> None:
+    """pip before 25.0 (the one `python -m venv` bundles up to Python 3.13.0) writes a
+    `bazinga-db` script that imports re on every call; the documented install and `make
+    install` upgrade pip first, so users get the lean script (benchmarks/bench_console_script.py
+    measures both)."""
+    steps = [line.split("#", 1)[0].strip() for line in _block_after(
+        (ROOT / "README.md").read_text(encoding="utf-8"), "\n## Install\n").splitlines()]
+    upgrade = steps.index("python3 -m pip install --upgrade pip")
+    assert upgrade < steps.index("python3 -m pip install ."), steps
+    assert not any("pip install bazinga-db" in step for step in steps)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("$(VENV)/.installed:", 1)[1].split("\n\n", 1)[0]
+    assert 0 <= recipe.index("pip install -q --upgrade pip") < recipe.index("--no-deps ."), recipe
+    bench = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    assert "benchmarks/bench_console_script.py" in bench

@@ -15,6 +15,8 @@ from bazinga_db.db.migrations.steps import MIGRATIONS
 from conftest import run_cli
 from postgres_helper import free_port
 
+TESTS = Path(__file__).resolve().parents[1]  # tests/: conftest.py, and support/ beside it
+
 
 def test_placeholders_and_percent_signs_are_translated():
     assert to_pyformat("SELECT * FROM t WHERE a = ? AND b LIKE '50%' AND c = '?'") == (
@@ -114,14 +116,15 @@ def test_without_psycopg_a_url_says_what_to_install(tmp_path: Path):
     assert result.code == 1
     error = result.json()["error"]
     assert error["code"] == "backend_unavailable"
-    assert error["hint"] == "pip install 'bazinga-db[postgres]'"
+    assert error["hint"] == ("pip install '.[postgres]' in a bazinga-db checkout, "
+                             "or pip install 'psycopg[binary]>=3.1' into the same environment")
 
 
 def test_missing_binaries_skip_locally_and_fail_under_ci(tmp_path: Path):
     (tmp_path / "test_probe.py").write_text("def test_probe(store):\n    store.list_sessions()\n")
     # Our conftest, loaded as a plugin, on a machine where initdb cannot be found.
     base = {"BAZINGA_TEST_PG_BIN": str(tmp_path / "nowhere"), "BAZINGA_TEST_POSTGRES_URL": "",
-            "PYTHONPATH": str(Path(__file__).parent)}
+            "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS / "support")])}
 
     def pytest_run(ci: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **base, "CI": ci}

@@ -6,9 +6,9 @@ equal to the increments, nothing half-written. The database target is an argumen
 file path or a ``postgresql://`` URL — and checks that only exist in SQLite
 (``PRAGMA integrity_check``) run only for files.
 
-    python tests/reliability.py stress --db /tmp/s.db --writers 16 --ops 60 --readers 2
-    python tests/reliability.py crash --db /tmp/c.db --kills 500
-    python tests/reliability.py migration-crash --dir /tmp/m --fresh 200 --adoptions 20  (migration_crash.py)
+    python tests/support/reliability.py stress --db /tmp/s.db --writers 16 --ops 60 --readers 2
+    python tests/support/reliability.py crash --db /tmp/c.db --kills 500
+    python tests/support/reliability.py migration-crash --dir /tmp/m --fresh 200 --adoptions 20  (migration_crash.py)
 
 Each prints a JSON summary and exits 1 if a guarantee was broken.
 """

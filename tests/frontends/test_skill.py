@@ -267,6 +267,11 @@ def test_the_script_says_so_when_the_package_is_missing(project: Path, tmp_path:
     assert plain.out == ""
     assert plain.err.startswith("error: the bazinga-db package is not installed for ")
     assert len(plain.err.splitlines()) == 1 and "Traceback" not in plain.err
+    # The way the package is really installed (README "Install"), never a registry name
+    # under which nothing of ours is published.
+    assert "install it from a bazinga-db checkout with: python3 -m pip install . " in plain.err
+    assert "pipx install ." in plain.err
+    assert "pip install bazinga-db" not in plain.err
     as_json = run_script(project, "--json", "list-sessions", python=python, path=empty)
     assert as_json.code == 1
     assert json.loads(as_json.out)["error"]["code"] == "not_installed"

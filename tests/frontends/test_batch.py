@@ -138,7 +138,8 @@ def test_argv_options_and_aliases(cli: Any) -> None:
 
 
 @pytest.mark.parametrize("request_line, expected", [
-    ({"op": "update-task-group", "args": {"group_id": "g", "increment_revision": "yes"}}, "switch"),
+    ({"op": "update-task-group", "args": {"group_id": "g", "increment_revision": "yes"}},
+     "increment_revision must be true or false, got 'yes'"),
     ({"op": "log-interaction", "args": {"session_id": "s", "agent_type": "pm", "content": "x", "agent": "qa"}},
      "given twice"),
     ({"op": "get-logs", "argv": ["get-logs", "s"]}, "either argv"),
@@ -175,3 +176,34 @@ def test_a_reader_that_goes_away_ends_the_batch_quietly(db_path: str) -> None:
     errors = batch.stderr.read()
     batch.stderr.close()
     assert "internal error" not in errors and "Traceback" not in errors
+
+
+def test_json_arguments_given_as_strings_are_json_text(cli: Any) -> None:
+    """One rule with MCP: a string for a JSON argument is decoded; one that is not JSON is
+    refused as invalid_json, as on the command line, and nothing is stored."""
+    result = cli("batch", input=lines(
+        {"op": "save-state", "args": {"session_id": "s1", "state_type": "pm", "state_data": "{not json"}, "id": 1},
+        {"op": "get-state", "args": {"session_id": "s1", "state_type": "pm"}, "id": 2},
+        {"op": "save-state", "args": {"session_id": "s1", "state_type": "pm", "state_data": '{"a": 1}'}, "id": 3},
+        {"op": "set-config", "args": {"key": "k", "value": '"plain text"'}, "id": 4},
+        {"op": "set-config", "args": {"key": "k2", "value": "plain text"}, "id": 5},
+        {"op": "log-decision", "args": {"session_id": "s1", "decision_type": "approve", "decision_data": {"b": 2},
+                                        "iteration": "3"}, "id": 6},
+        {"op": "log-decision", "args": {"session_id": "s1", "decision_type": "approve", "decision_data": "[1, 2]",
+                                        "iteration": 1.5}, "id": 7},
+    ))
+    got = answers(result)
+    assert got[0]["ok"] is False and got[0]["error"]["code"] == "invalid_json"
+    assert got[0]["error"]["message"].startswith("invalid JSON in state_data:")
+    assert got[1]["error"]["code"] == "session_not_found"  # the bad line did not even create the session
+    assert got[2]["ok"] is True
+    assert got[4]["ok"] is False and got[4]["error"]["code"] == "invalid_json"
+    assert got[5]["ok"] is True and got[5]["result"]["iteration"] == 3
+    assert got[6]["error"] == {"code": "invalid_input", "message": "iteration must be a whole number, got 1.5"}
+    assert cli("get-state", "s1", "pm").json() == {"a": 1}
+    assert cli("get-config", "k").json() == "plain text"
+    assert cli("get-config", "k2").json() is None
+    # The command line reads its text as JSON once, as before: a JSON string stays a string.
+    assert cli("save-state", "s1", "qa", '"{\\"a\\": 1}"').code == 0
+    assert cli("get-state", "s1", "qa").json() == '{"a": 1}'
+    assert cli("save-state", "s1", "qa", "{not json").code == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.util.jsondiff import diff
 
 PM_1 = '{"iteration": 1, "mode": "parallel", "pending_groups": ["group_a", "group_b"], "completed_groups": []}'
 PM_2 = '{"iteration": 3, "mode": "parallel", "pending_groups": ["group_b"], "completed_groups": ["group_a"], "note": "x y"}'
@@ -75,16 +74,6 @@ def test_diff_rejects_an_id_of_another_session_or_type(states):  # type: ignore[
     assert missing.code == 1 and "no qa state saved in session 's1'" in missing.err
     assert states("state-history", "nope", "pm").code == 1
     assert states("state-history", "s1", "pm", "--limit", "0").code == 2
-
-
-def test_diff_paths_quote_odd_keys_and_compare_numbers_by_value() -> None:
-    changes = diff({"a b": 1, "n": 1, "flag": True, "list": [{"x": 1}]}, {"a b": 2, "n": 1.0, "flag": 1, "list": [{"x": 2}]})
-    assert changes == [
-        {"path": '["a b"]', "op": "change", "old": 1, "new": 2},
-        {"path": "flag", "op": "change", "old": True, "new": 1},
-        {"path": "list[0].x", "op": "change", "old": 1, "new": 2},
-    ]
-    assert diff([1], {"a": 1}) == [{"path": "", "op": "change", "old": [1], "new": {"a": 1}}]
 
 
 def test_history_through_the_python_api(store: BazingaDB) -> None:

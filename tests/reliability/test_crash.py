@@ -2,7 +2,7 @@
 
 Fast variant in `make test`: at least 50 kills of writers plus 12 fresh files and 3 large
 adoptions killed during first start. `make stress` (BAZINGA_STRESS=full): 500 kills,
-200 fresh files, 20 adoptions. The driver is tests/reliability.py.
+200 fresh files, 20 adoptions. The driver is tests/support/reliability.py.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bazinga_db import operations
+from bazinga_db import BazingaDB, operations
 from bazinga_db.frontends import render
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
+LIFECYCLE_COMMANDS = ("state-history", "state-diff", "search-logs", "prices", "compare-sessions", "export", "import",
+                      "prune", "vacuum")
 
 
 def load_generator():  # type: ignore[no-untyped-def]
@@ -45,6 +47,20 @@ def test_cli_reference_documents_every_command_and_flag() -> None:
 def test_readme_mentions_every_command(name: str) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"`{name}`" in readme, f"README.md does not mention the command {name}"
+
+
+def test_lifecycle_commands_are_declared_implemented_and_documented() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## History, search, costs, export and retention", 1)[1]
+    for name in LIFECYCLE_COMMANDS:
+        operation = operations.find(name)
+        assert operation is not None, name
+        assert f"`{name}" in section or f"bazinga-db {name}" in section, name
+        if not operation.tool:
+            method = getattr(BazingaDB, operation.method)
+            code = method.__code__
+            arguments = code.co_varnames[1:code.co_argcount]
+            assert [param.name for param in operation.params] == list(arguments), name
 
 
 def test_skill_document_mentions_every_command() -> None:

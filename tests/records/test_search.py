@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 
 def back_to_version_1(db_path: str) -> None:
@@ -73,12 +73,6 @@ def test_any_text_is_a_query_never_a_syntax_error(logs: BazingaDB, query: str) -
         assert [row["session_id"] for row in results] == ["s2"]
 
 
-def test_parsed_queries_only_hold_quoted_words() -> None:
-    assert parse_query('a-b "c d" e* NOT "unclosed') == [("a b", False), ("c d", False), ("e", True),
-                                                          ("NOT", False), ("unclosed", False)]
-    assert fts5_expression(parse_query('x" OR y')) == '"x" "OR" "y"'
-
-
 def test_cli_search_and_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
     cli("log-interaction", "s1", "pm", "Task breakdown: three groups for OAuth2 login", "--quiet")
     found = cli("search-logs", "oauth2 login", "--session", "s1")
@@ -133,3 +127,110 @@ def test_migrated_schema_matches_a_fresh_one(db_path: str, tmp_path) -> None:  #
         db.migrate()
     assert objects(db_path) == objects(fresh)
     assert any(name == "_logs_fts" for _, name, _ in objects(fresh))
+
+
+# -- ranking at scale: a bounded window of the newest matches ------------------------------
+
+
+def ids(results: list[dict]) -> list[int]:  # type: ignore[type-arg]
+    return [row["id"] for row in results]
+
+
+def test_output_keeps_its_shape(logs: BazingaDB) -> None:
+    row = logs.search_logs("pagination", session_id="s1", limit=1)[0]
+    assert list(row) == ["id", "session_id", "timestamp", "iteration", "agent_type", "agent_id", "group_id",
+                         "log_type", "snippet", "score"]
+    assert "**" in row["snippet"] and row["score"] > 0
+
+
+def test_a_common_query_ranks_the_newest_matches(store: BazingaDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more matches than the window, only the newest ones are scored: the densest
+    old entry is left out, the best of the newest come first, ties newest first."""
+    from bazinga_db.records import logs as family
+
+    monkeypatch.setattr(family, "SEARCH_WINDOW", 4)
+    dense_old = store.log_interaction("s1", "developer", "deploy deploy deploy: the old release")["id"]
+    store.log_interaction("s1", "developer", "nothing to see here")
+    for n in range(3):
+        store.log_interaction("s1", "qa", f"checked the deploy of build {n} and wrote a long note about the checks")
+    dense_new = store.log_interaction("s1", "developer", "deploy deploy again")["id"]
+    newest = store.log_interaction("s1", "pm", "planned the deploy of build 9 with a long list of the steps needed")["id"]
+    results = store.search_logs("deploy")
+    assert dense_old not in ids(results)
+    assert len(results) == 4 and ids(results)[0] == dense_new  # best of the window first
+    assert ids(results)[1] == newest  # equal scores: the newest first
+    assert all(first["score"] >= second["score"] for first, second in itertools.pairwise(results))
+    assert ids(store.search_logs("deploy", limit=2)) == [dense_new, newest]
+    monkeypatch.setattr(family, "SEARCH_WINDOW", 1000)
+    assert ids(store.search_logs("deploy"))[0] == dense_old  # every match scored: the densest wins
+
+
+@pytest.mark.parametrize("small_session", [2000, 0], ids=["session-rows", "main-index"])
+def test_session_search_gives_the_same_results_either_way(store: BazingaDB, monkeypatch: pytest.MonkeyPatch,
+                                                           small_session: int) -> None:
+    """A session is matched on its own rows when small, through the main index otherwise;
+    both give the same entries, scores and snippets."""
+    from bazinga_db.records import logs as family
+
+    monkeypatch.setattr(family, "SMALL_SESSION", small_session)
+    for n in range(6):
+        store.log_interaction("other", "developer", f"oauth callback {n} in another session")
+        store.log_interaction("s1", "developer" if n % 2 else "qa", f"oauth callback step {n}" + " callback" * (n % 3))
+    results = store.search_logs("oauth callback", session_id="s1")
+    assert {row["session_id"] for row in results} == {"s1"} and len(results) == 6
+    assert results[0]["snippet"].count("**callback**") == 3  # the densest first
+    assert all(first["score"] >= second["score"] for first, second in itertools.pairwise(results))
+    assert len(store.search_logs('"callback step"', session_id="s1")) == 6
+    assert len(store.search_logs("callb*", session_id="s1", agent_type="qa")) == 3
+    assert store.search_logs('"step callback"', session_id="s1") == []
+    assert store.search_logs("oauth callback", session_id="s1", limit=2) == results[:2]
+    expected = [(row["id"], row["score"], row["snippet"]) for row in results]
+    monkeypatch.setattr(family, "SMALL_SESSION", 2000 - small_session)  # the other way
+    assert [(row["id"], row["score"], row["snippet"]) for row in store.search_logs(
+        "oauth callback", session_id="s1")] == expected
+
+
+def test_scores_are_fts5_bm25(db_path: str) -> None:
+    """Computed outside FTS5, the scores equal its bm25() on a database the sample covers."""
+    import random
+
+    chooser = random.Random(7)
+    vocabulary = ["alpha", "beta", "gamma", "pagination", "oauth", "callback", "café", "token", "login", "error",
+                  "retry", "the", "of"]
+    vocabulary += [f"w{n}" for n in range(40)]
+    with BazingaDB(db_path) as db:
+        for n in range(300):
+            words = [chooser.choice(vocabulary) for _ in range(chooser.randint(3, 30))]
+            db.log_interaction(f"s{n % 4}", "developer", " ".join(words))
+        connection = sqlite3.connect(db_path)
+        for query in ("pagination", "oauth callback", "pag*", "cafe retry", '"the of"', "token w3 error"):
+            ours = [(row["id"], row["score"]) for row in db.search_logs(query, limit=15)]
+            theirs = [(rowid, round(-rank, 6)) for rowid, rank in connection.execute(
+                "SELECT rowid, bm25(_logs_fts) AS r FROM _logs_fts WHERE _logs_fts MATCH ? ORDER BY r, rowid DESC "
+                "LIMIT 15", (fts5_expression(parse_query(query)),))]
+            assert ours == theirs, query
+        connection.close()
+
+
+def test_a_sampled_idf_keeps_the_order(db_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a database larger than the sample, term weights are estimated from the newest
+    entries; a rare word still outweighs a common one."""
+    from bazinga_db.records import logs as family
+
+    monkeypatch.setattr(family, "IDF_SAMPLE", 10)
+    with BazingaDB(db_path) as db:
+        for n in range(40):
+            db.log_interaction("s1", "developer", f"common words in entry {n}" + (" rare" if n % 10 == 0 else ""))
+        rare_twice = db.log_interaction("s1", "qa", "rare rare common")["id"]
+        common_twice = db.log_interaction("s1", "qa", "common common rare")["id"]
+        results = db.search_logs("common rare")
+        assert ids(results)[:2] == [rare_twice, common_twice]
+        assert len(results) == 6 and all(row["score"] > 0 for row in results)
+
+
+def test_search_leaves_the_connection_usable(store: BazingaDB) -> None:
+    store.log_interaction("s1", "developer", "first note about retries")
+    assert len(store.search_logs("retries", session_id="s1")) == 1
+    store.log_interaction("s1", "developer", "second note about retries")  # a write after a search
+    assert len(store.search_logs("retries")) == 2
+    assert len(store.search_logs("retries", session_id="s1")) == 2

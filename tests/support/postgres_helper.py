@@ -110,7 +110,7 @@ def start_postgres_server() -> PostgresServer:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        unavailable("psycopg is not installed: pip install 'bazinga-db[postgres]'")
+        unavailable("psycopg is not installed: pip install '.[postgres]'")
     existing = os.environ.get("BAZINGA_TEST_POSTGRES_URL")
     if existing:
         return PostgresServer(existing)

@@ -13,6 +13,7 @@ import pytest
 from mcp import Client, MCPError, StdioServerParameters
 
 from bazinga_db import BazingaDB
+from bazinga_db import operations as operations_module
 from bazinga_db.frontends.mcp import build_server, store_operations, tool_name
 from conftest import run_cli
 
@@ -112,30 +113,88 @@ def check_snapshot(snapshot: dict[str, Any]) -> None:
 # -- tools --------------------------------------------------------------------------------
 
 
-def test_one_typed_tool_per_store_operation(db_path: str) -> None:
+def list_tools(db_path: str) -> list[Any]:
     async def body(client: Client) -> list[Any]:
         return (await client.list_tools()).tools
 
-    tools = {tool.name: tool for tool in in_process(db_path, body)}
+    return in_process(db_path, body)  # type: ignore[no-any-return]
+
+
+def test_one_compact_typed_tool_per_store_operation(db_path: str) -> None:
+    tools = {tool.name: tool for tool in list_tools(db_path)}
     operations = store_operations()
     assert sorted(tools) == sorted(tool_name(operation) for operation in operations)
     for operation in operations:
         tool = tools[tool_name(operation)]
         schema = tool.input_schema
-        assert schema["type"] == "object" and schema["additionalProperties"] is False
+        assert set(schema) <= {"type", "properties", "required"}
+        assert schema["type"] == "object"
         assert list(schema["properties"]) == [param.name for param in operation.params]
-        assert set(schema.get("required", [])) == {param.name for param in operation.params if param.required}
+        assert schema.get("required", []) == [param.name for param in operation.params if param.required]
         for param in operation.params:
             prop = schema["properties"][param.name]
-            types = {prop["type"]} if "type" in prop else {option.get("type") for option in prop["anyOf"]}
+            assert set(prop) <= {"type", "description", "default"}, (tool.name, param.name, prop)
             if param.kind == "json":
-                assert {"object", "array", "string", "integer", "number", "boolean", "null"} <= types
+                assert "type" not in prop  # any JSON value
             else:
-                assert JSON_TYPES[param.kind] in types, (tool.name, param.name, prop)
-            assert prop["description"] == param.help
-        assert tool.output_schema is not None and tool.output_schema["type"] == "object"
-        assert tool.annotations is not None and tool.annotations.read_only_hint is (not operation.write)
-        assert operation.summary in (tool.description or "")
+                assert prop["type"] == JSON_TYPES[param.kind], (tool.name, param.name, prop)
+            # A shared argument (session_id …) is explained once, in the server's instructions.
+            assert prop.get("description") == (None if param.shared else param.help), (tool.name, param.name)
+            assert prop.get("default", "absent") is not None
+        assert tool.title is None and tool.output_schema is None
+        assert tool.annotations is not None and tool.annotations.open_world_hint is None
+        if operation.write:
+            assert tool.annotations.destructive_hint is False and not tool.annotations.read_only_hint
+        else:
+            assert tool.annotations.read_only_hint is True
+        if any(param.kind == "json" for param in operation.params):  # a document's shape is shown
+            summary, example = (tool.description or "").split("\n")
+            assert example.startswith("Example: {")
+            # The example is a valid call: its arguments are the tool's own.
+            assert set(json.loads(example.removeprefix("Example: "))) <= set(schema["properties"])
+        else:
+            summary = tool.description or ""
+        assert summary == operation.summary
+
+
+def test_the_instructions_explain_the_shared_arguments(db_path: str) -> None:
+    async def body(client: Client) -> str:
+        return client.instructions or ""
+
+    instructions = in_process(db_path, body)
+    for param in operations_module.SHARED_PARAMS:
+        assert f"{param.name}: {param.help}" in instructions
+
+
+def test_the_tool_list_is_small(db_path: str) -> None:
+    """An agent reads the whole tool list into its context: it must stay small (it was
+    about 32,000 characters for 31 tools with the SDK's generated schemas)."""
+    tools = list_tools(db_path)
+    # As the client receives it: compact JSON, UTF-8.
+    sizes = {tool.name: len(tool.model_dump_json(by_alias=True, exclude_none=True)) for tool in tools}
+    total = sum(sizes.values())
+    largest = max(sizes, key=sizes.__getitem__)
+    print(f"\ntool list: {total:,} characters for {len(tools)} tools, {total / len(tools):.0f} per tool on average"
+          f" (largest: {largest}, {sizes[largest]:,})")
+    assert total / len(tools) <= 450  # ~400 on average is the aim; it was ~1,030 (measured 443)
+    assert sizes[largest] <= 1_200
+
+
+def test_example_calls_in_the_descriptions_succeed(db_path: str) -> None:
+    """Each write's example, called as written, is accepted (the examples teach the shapes)."""
+    async def body(client: Client) -> list[tuple[str, Any]]:
+        results = []
+        for tool in (await client.list_tools()).tools:
+            operation = next(op for op in store_operations() if tool_name(op) == tool.name)
+            if "\nExample: " not in (tool.description or "") or tool.name in ("update_task_group", "vacuum",
+                                                                              "migrate", "prune"):
+                continue  # no example, or these need earlier records, or act on the whole database
+            example = json.loads((tool.description or "").split("\nExample: ")[1])
+            results.append((tool.name, await client.call_tool(tool.name, example)))
+        return results
+
+    for name, result in in_process(db_path, body):
+        assert not result.is_error, (name, result.content)
 
 
 def test_whole_orchestration_in_process(db_path: str) -> None:
@@ -206,9 +265,10 @@ def test_arguments_outside_the_schema_are_refused_in_cli_words(db_path: str) -> 
             await client.call_tool("get_session", {"session_id": "s", "sesion": "s"}),
             await client.call_tool("log_interaction", {"session_id": "s", "agent_type": "pm"}),
             await client.call_tool("update_task_group", {"group_id": "g", "increment_revision": "maybe"}),
+            await client.call_tool("log_interactoin", {"session_id": "s"}),
         ]
 
-    unknown, missing, wrong_type = (result.structured_content for result in in_process(db_path, body))
+    unknown, missing, wrong_type, no_tool = (result.structured_content for result in in_process(db_path, body))
     assert unknown == {"ok": False, "error": {
         "code": "usage", "message": "unknown argument sesion for get_session; its arguments are: session_id",
         "hint": "did you mean session_id?"}}
@@ -216,8 +276,32 @@ def test_arguments_outside_the_schema_are_refused_in_cli_words(db_path: str) -> 
         "code": "usage", "message": "log_interaction is missing content (the text to log)"}}
     assert wrong_type == {"ok": False, "error": {
         "code": "invalid_input", "message": "increment_revision must be true or false, got 'maybe'"}}
+    assert no_tool["error"]["code"] == "usage" and no_tool["error"]["hint"] == "did you mean log_interaction?"
+    assert no_tool["error"]["message"].startswith("unknown tool 'log_interactoin'; the tools are: list_sessions, ")
     with BazingaDB(db_path) as db:
         assert db.list_sessions() == []  # nothing was written
+
+
+def test_json_arguments_given_as_strings_are_json_text(db_path: str) -> None:
+    """The batch rule: a double-encoded document is decoded; a string that is not JSON is
+    refused as invalid_json in the CLI's words, and nothing is stored."""
+    async def body(client: Client) -> list[Any]:
+        return [
+            await client.call_tool("save_state", {"session_id": "s", "state_type": "pm", "state_data": "{not json"}),
+            await client.call_tool("save_state", {"session_id": "s", "state_type": "pm",
+                                                  "state_data": json.dumps({"a": 1})}),
+            await client.call_tool("get_state", {"session_id": "s", "state_type": "pm"}),
+            await client.call_tool("list_sessions", {"limit": "5"}),
+        ]
+
+    broken, encoded, read_back, numeric = in_process(db_path, body)
+    plain = run_cli("save-state", "s", "pm", "{not json", db=db_path)
+    assert broken.is_error and broken.structured_content["error"]["code"] == "invalid_json"
+    assert broken.content[0].text == plain.err.rstrip("\n")
+    assert not encoded.is_error and read_back.structured_content == {"result": {"a": 1}}
+    assert not numeric.is_error and len(numeric.structured_content["result"]) == 1
+    with BazingaDB(db_path) as db:
+        assert [state["state_data"] for state in db.state_history("s", "pm")] == [{"a": 1}]
 
 
 # -- resources -------------------------------------------------------------------------------
@@ -237,6 +321,8 @@ def test_session_resources(db_path: str) -> None:
         sessions = (await client.read_resource("bazinga://sessions")).contents[0]
         with pytest.raises(MCPError) as missing:
             await client.read_resource("bazinga://sessions/nope/snapshot")
+        with pytest.raises(MCPError, match="unknown resource bazinga://sessions/sess_r/colour"):
+            await client.read_resource("bazinga://sessions/sess_r/colour")
         return {"templates": templates, "static": static, "snapshot": snapshot, "logs": logs,
                 "sessions": sessions, "missing": missing.value}
 
@@ -266,7 +352,7 @@ def test_mcp_command_explains_a_missing_sdk(tmp_path: Path, db_path: str) -> Non
     result = run_cli("mcp", db=db_path, env={"PYTHONPATH": str(fake)})
     assert result.code == 1
     assert result.err.startswith("error: the MCP server needs the MCP SDK 2.x")
-    assert "pip install 'bazinga-db[mcp]'" in result.err
+    assert "pip install '.[mcp]' in a bazinga-db checkout, or pip install 'mcp>=2'" in result.err
     assert "Traceback" not in result.err
     as_json = run_cli("--json", "mcp", db=db_path, env={"PYTHONPATH": str(fake)})
     assert as_json.json()["error"]["code"] == "backend_unavailable"

@@ -65,16 +65,38 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert report["removed"] == {"sessions": 3, "orchestration_logs": 3, "state_snapshots": 3, "task_groups": 3,
                                  "task_group_events": 6, "token_usage": 3, "skill_outputs": 3, "decisions": 3,
                                  "success_criteria": 3, "development_plans": 3, "events": 3}
+    assert report["session_details"] == [
+        {"session_id": "old_done", "status": "completed", "end_time": "2024-01-01T00:00:00.000Z",
+         "created_at": "2024-01-01T00:00:00.000Z"},
+        {"session_id": "old_failed", "status": "failed", "end_time": "2024-01-01T00:00:00.000Z",
+         "created_at": "2024-01-01T00:00:00.000Z"},
+        {"session_id": "old_no_end", "status": "completed", "end_time": None,
+         "created_at": "2024-02-01T00:00:00.000Z"},
+    ]
     assert counts(db_path) == before
-    text = cli("prune", "--older-than", "30d", "--dry-run").out.strip()
-    assert text.startswith("✓ Would remove 3 completed or failed session(s) older than ")
-    assert text.endswith("decisions 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
+    text = cli("prune", "--older-than", "30d", "--dry-run").out.rstrip().splitlines()
+    assert text[0].startswith("✓ Would remove 3 completed or failed session(s) older than ")
+    assert text[0].endswith("decisions 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
+    # Every session the real run would delete, by id, with its status and end time.
+    assert text[1:] == [
+        "  old_done    completed  ended 2024-01-01T00:00:00.000Z",
+        "  old_failed  failed     ended 2024-01-01T00:00:00.000Z",
+        "  old_no_end  completed  no end time, created 2024-02-01T00:00:00.000Z",
+    ]
+    assert counts(db_path) == before
 
 
 def test_prune_deletes_whole_finished_sessions_only(aged: BazingaDB, cli, db_path: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("prune", "--older-than", "2024-01-15", "--status", "Completed")
     assert result.code == 0, result
     assert "Removed 1 completed session(s) older than 2024-01-15T00:00:00.000Z" in result.out
+    assert result.out.splitlines()[1:] == ["  old_done  completed  ended 2024-01-01T00:00:00.000Z"]
+    nothing = cli("prune", "--older-than", "2024-01-15", "--status", "completed")
+    assert nothing.out == "✓ Removed 0 completed session(s) older than 2024-01-15T00:00:00.000Z: nothing to do\n"
+    assert cli("--json", "prune", "--older-than", "2024-01-15", "--dry-run").json()["session_details"] == [
+        {"session_id": "old_failed", "status": "failed", "end_time": "2024-01-01T00:00:00.000Z",
+         "created_at": "2024-01-01T00:00:00.000Z"}
+    ]
     assert sorted(s["session_id"] for s in aged.list_sessions(status="completed")) == ["new_done", "old_no_end"]
     report = aged.prune("12h")
     assert report["sessions"] == ["old_failed", "old_no_end"]

@@ -1,7 +1,7 @@
 """Parallel agents through the real CLI: no acknowledged write lost or doubled, no lost increment.
 
 The fast variant runs in `make test`; `make stress` (BAZINGA_STRESS=full) runs the large one.
-The driver is tests/reliability.py; it also runs on its own against any target.
+The driver is tests/support/reliability.py; it also runs on its own against any target.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from bazinga_db import BazingaDB
 from bazinga_db.admin.transfer import TABLE_ORDER
 from bazinga_db.db.migrations import LATEST_VERSION
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def table_rows(path: str, table: str, *, without_ids: bool = False) -> list[tuple[object, ...]]:
@@ -189,3 +189,22 @@ def test_bad_files_exit_2_and_write_nothing(cli, tmp_path: Path, db_path: str) -
     folder = cli("export", "--output", str(tmp_path))
     assert folder.code == 2 and "is a directory" in folder.err
     assert not [name for name in os.listdir(tmp_path) if ".tmp-" in name]  # no half-written file left
+
+
+def test_export_into_a_pipe_writes_into_it(demo_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """--output naming a device or a FIFO (/dev/stdout, /dev/null) is written to, never replaced by a file."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "export.pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    result = cli("export", "--output", str(fifo), db=demo_db)
+    reader.join(timeout=60)
+    assert result.code == 0, result
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still the pipe, not a file renamed over it
+    lines = received[0].splitlines()
+    assert json.loads(lines[0])["format"] == "bazinga-db-export" and json.loads(lines[-1])["format"] == "bazinga-db-export-end"
