@@ -345,10 +345,6 @@ def _index_totals(tx: Transaction, fts: str) -> tuple[int, int]:
     return (values[0], values[1]) if len(values) == 2 else (0, 0)
 
 
-        row["score"] = round(-float(row.pop("rank")), 6)
-    return rows
-
-
 # -- reads inside an open transaction (dashboard) -----------------------------------------
 
 
