@@ -42,7 +42,7 @@ docs: install
 
 # The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts).
 stress: install
-	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py
+	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/test_stress.py tests/test_crash.py tests/test_postgres_restart.py
 
 # One table of medians and ratios measured side by side (see README "Performance").
 bench: install
