@@ -316,3 +316,26 @@ def test_writers_through_restarts_lose_and_duplicate_nothing(private_server: Pos
             failures.append(content)
     # With a 15 s reconnect budget, restarts of a few seconds cost no call at all.
     assert failures == []
+
+
+def test_write_tokens_stay_out_of_records_and_old_ones_are_deleted(relay_db: tuple[str, CuttingRelay]) -> None:
+    url, _relay = relay_db
+    with BazingaDB(url) as db:
+        row = db.log_interaction("s1", "developer", "one")
+        db.log_interaction("s1", "developer", "two", idempotency_key="k")  # a key: no token needed
+        assert set(row) == {"id", "session_id", "timestamp", "iteration", "agent_type", "agent_id", "content",
+                            "group_id", "log_type", "idempotency_key"}
+        assert count(url, "SELECT COUNT(*) AS n FROM _write_tokens") == 1
+        db.log_interaction("s1", "developer", "three")
+        with psycopg_connection(url) as connection:
+            connection.execute("UPDATE _write_tokens SET created_at = now() - interval '2 hours' WHERE row_id = %s",
+                               (row["id"],))
+        db.backend.forget_write_tokens()  # type: ignore[attr-defined]
+        assert count(url, "SELECT COUNT(*) AS n FROM _write_tokens") == 1  # only the recent one
+        assert run_cli("--json", "export", "--output", os.devnull, db=url).code == 0
+
+
+def psycopg_connection(url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)

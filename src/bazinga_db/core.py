@@ -27,7 +27,7 @@ from .util.clock import utc_now
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
     from typing import Any, TypeVar
 
@@ -132,8 +132,32 @@ class Store:
         self.write_inserts = 0
         if self.read_only:
             raise DatabaseError(f"database {self.location} was opened read-only")
+        if self._version is None and self.backend.dialect == "postgres":
+            return self._first_write(session_id, repeatable)
         self.check_schema(for_write=True)
         return self.backend.write(session_id, repeatable=repeatable)  # SQLite ignores the scope
+
+    def _first_write(self, session_id: str | None, repeatable: bool) -> AbstractContextManager[Transaction]:
+        """PostgreSQL's first write of a connection: the schema version comes back with BEGIN
+        (one round trip less per CLI call); only a database that is not up to date then
+        takes the full check (and migration) before its transaction starts again."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def transaction() -> Iterator[Transaction]:
+            backend: Any = self.backend
+            with backend.write(session_id, repeatable=repeatable, check_version=True) as tx:
+                if backend.version_seen == LATEST_VERSION:
+                    self._version, self._too_new = LATEST_VERSION, None
+                    yield tx
+                    return
+            # Not up to date (or not ours): the empty transaction above is committed; check
+            # (and migrate) as every other first call does, then write.
+            self.check_schema(for_write=True)
+            with self.backend.write(session_id, repeatable=repeatable) as tx:
+                yield tx
+
+        return transaction()
 
     def read(self) -> AbstractContextManager[Transaction]:
         """One consistent snapshot: every query inside sees the same committed state."""
@@ -158,10 +182,14 @@ def retried(function: _Function) -> _Function:
         try:
             for db.write_run in range(1, MAX_RUNS + 1):
                 try:
-                    return function(db, *args, **kwargs)
+                    result = function(db, *args, **kwargs)
                 except TransactionInterrupted:
                     if db.write_run == MAX_RUNS:
                         raise
+                    continue
+                if db.write_inserts and os.urandom(1)[0] == 0:  # about one write in 256
+                    db.backend.forget_write_tokens()  # type: ignore[attr-defined]
+                return result
             raise AssertionError("unreachable")
         finally:
             db.write_token = None

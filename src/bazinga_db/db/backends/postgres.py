@@ -78,6 +78,10 @@ CONNECT_TIMEOUT_S = 10
 # for ours.
 VERSION_COMMENT = "bazinga-db schema {}"
 _VERSION_PATTERN = re.compile(r"^bazinga-db schema (\d+)$")
+_VERSION_QUERY = (
+    "SELECT to_regclass('_migrations') IS NOT NULL AS present, "
+    "obj_description(to_regclass('_migrations'), 'pg_class') AS comment"
+)
 # Failures after which running the same transaction again is safe and may succeed.
 _RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable)
 # Statements `query` accepts; the READ ONLY transaction then refuses anything that writes.
@@ -234,6 +238,9 @@ class PostgresBackend:
                 hint="e.g. postgresql://user:password@host:5432/dbname",
             ) from None
         self.reconnect_seconds = reconnect_seconds()
+        #: The schema version read in the same round trip as BEGIN by ``write(check_version=True)``
+        #: (-1: another tool's _migrations table).
+        self.version_seen: int | None = None
         self._connection: psycopg.Connection[Any] | None = None
         # When the current outage began (monotonic), None while the server answers: the
         # reconnect budget counts from the first failure, however many attempts follow.
@@ -357,16 +364,18 @@ class PostgresBackend:
 
     def schema_version(self) -> int:
         """Our schema version, or 0 for an empty database."""
-        row = self._retrying(lambda connection: connection.execute(
-            "SELECT to_regclass('_migrations') IS NOT NULL AS present, "
-            "obj_description(to_regclass('_migrations'), 'pg_class') AS comment"
-        ).fetchone())
+        row = self._retrying(lambda connection: connection.execute(_VERSION_QUERY).fetchone())
+        return self._parse_version(row, strict=True)
+
+    def _parse_version(self, row: dict[str, Any] | None, *, strict: bool) -> int:
         assert row is not None
         if not row["present"]:
             self.created = True
             return 0
         match = _VERSION_PATTERN.match(row["comment"] or "")
         if match is None:
+            if not strict:
+                return -1
             raise DatabaseError(
                 f"database {self.location} holds a _migrations table that bazinga-db did not make",
                 hint="give bazinga-db a database (or a schema, via search_path) of its own",
@@ -391,6 +400,18 @@ class PostgresBackend:
             raise translate_error(exc, self.location) from None
         return before, after
 
+    def forget_write_tokens(self) -> None:
+        """Delete write tokens older than an hour (a retry needs its token for seconds).
+
+        Its own autocommit statement, after the write it follows has committed: never part
+        of a record's transaction, and a failure here (two writers deleting at once) is
+        harmless and ignored.
+        """
+        try:
+            self.connection.execute("DELETE FROM _write_tokens WHERE created_at < now() - interval '1 hour'")
+        except psycopg.Error:
+            self.close()
+
     def record_version(self, tx: Any, version: int) -> None:
         tx.execute(f"COMMENT ON TABLE _migrations IS '{VERSION_COMMENT.format(int(version))}'")
 
@@ -411,7 +432,9 @@ class PostgresBackend:
             self._end(connection, "ROLLBACK")  # nothing to keep: the transaction only read
 
     @contextmanager
-    def write(self, session_id: str | None = None, *, repeatable: bool = True) -> Iterator[PostgresTransaction]:
+    def write(
+        self, session_id: str | None = None, *, repeatable: bool = True, check_version: bool = False
+    ) -> Iterator[PostgresTransaction]:
         """BEGIN, take the locks of ``session_id`` (None: the global write lock), body, COMMIT.
 
         READ COMMITTED, not REPEATABLE READ: the snapshot must be taken after the lock is
@@ -419,8 +442,9 @@ class PostgresBackend:
         is retried here; a connection lost in the body or during COMMIT raises
         TransactionInterrupted for the caller to run the whole transaction again
         (``repeatable=False``: an unknown COMMIT outcome raises OutcomeUnknown instead).
+        ``check_version``: read the schema version in BEGIN's round trip, into ``version_seen``.
         """
-        connection = self._begin_write(session_id)
+        connection = self._begin_write(session_id, check_version)
         try:
             yield PostgresTransaction(connection)
         except BaseException as exc:
@@ -450,7 +474,7 @@ class PostgresBackend:
         connection: psycopg.Connection[Any] = self._retrying(lambda connection: (connection.execute(statement), connection)[1])
         return connection
 
-    def _begin_write(self, session_id: str | None) -> psycopg.Connection[Any]:
+    def _begin_write(self, session_id: str | None, check_version: bool = False) -> psycopg.Connection[Any]:
         deadline = time.monotonic() + WRITE_DEADLINE_S
         if session_id is None:
             locks = f"SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, {WRITE_LOCK})"
@@ -466,12 +490,16 @@ class PostgresBackend:
             connection = self.connection
             remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
             try:
-                # One round trip (no parameters: the simple protocol runs all four).
+                # One round trip (no parameters: the simple protocol runs them all).
                 # PostgreSQL queues lock waiters in order, so one long wait is fairer than polling.
-                connection.execute(
+                cursor = connection.execute(
                     f"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {remaining_ms}; "
-                    f"{locks}; SET LOCAL lock_timeout = 0"
+                    f"{locks}; SET LOCAL lock_timeout = 0" + (f"; {_VERSION_QUERY}" if check_version else "")
                 )
+                if check_version:
+                    while cursor.nextset():
+                        pass  # to the last result: the version query's
+                    self.version_seen = self._parse_version(cursor.fetchone(), strict=False)
                 return connection
             except _RETRIABLE:
                 self._end(connection, "ROLLBACK")
