@@ -69,6 +69,8 @@ _TRANSIENT_CONNECT = (
     "closed the connection unexpectedly", "terminating connection", "timeout expired", "connection reset",
     "no such file or directory", "could not receive", "could not send", "too many clients", "server closed",
     "connection timed out", "network is unreachable", "no route to host", "broken pipe",
+    "connection is lost", "the connection is closed", "eof detected", "ssl syscall error",
+    "ssl connection has been closed unexpectedly",
 )
 # Same budget as SQLite: wait this long for the write lock, then fail with nothing written.
 WRITE_DEADLINE_S = 60.0
