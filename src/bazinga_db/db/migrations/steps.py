@@ -73,6 +73,24 @@ def m002_log_search(tx: Any) -> None:
     tx.execute(f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}) VALUES ('rebuild')")
 
 
+def m005_write_tokens(tx: Any) -> None:
+    """PostgreSQL: the table of internal write tokens, one per inserted record, written in
+    the record's transaction, so that a write run again after its connection died during
+    COMMIT finds the row of the first run instead of adding a second one. A token is only
+    needed for the seconds a retry lasts; writers delete those older than an hour now and
+    then. SQLite (a local file, no connection to lose) gets nothing.
+    """
+    if tx.dialect != "postgres":
+        return
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS _write_tokens (token TEXT PRIMARY KEY, table_name TEXT NOT NULL, "
+        "row_id BIGINT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE, "
+        "created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    # Deleting a session looks its tokens up through this index, not by a full scan.
+    tx.execute("CREATE INDEX IF NOT EXISTS idx_write_tokens_session ON _write_tokens (session_id)")
+
+
 def fts5_available(tx: Any) -> bool:
     import sqlite3
 
