@@ -41,15 +41,19 @@ screenshot: install
 docs: install
 	$(PY) scripts/gen_docs.py
 
-# The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts).
+# The large stress and crash runs (16 writers x 60 operations, 500 kills, 200 killed first starts;
+# 8 CLI writers through 6 PostgreSQL restarts).
 stress: install
-	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/reliability/test_stress.py tests/reliability/test_crash.py
+	BAZINGA_STRESS=full $(PY) -m pytest -q -s tests/reliability/test_stress.py tests/reliability/test_crash.py \
+		tests/reliability/test_postgres_restart.py
 
 # One table of medians and ratios measured side by side (see README "Performance"), then
-# the console script as the Python-bundled pip writes it beside a current pip's.
+# the console script as the Python-bundled pip writes it beside a current pip's, then
+# the PostgreSQL rows.
 bench: install
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_console_script.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_postgres.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

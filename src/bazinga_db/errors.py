@@ -102,6 +102,30 @@ class DatabaseError(BazingaError):
     code = "database_error"
 
 
+class DatabaseUnavailable(BazingaError):
+    """The database server could not be reached within the reconnect budget."""
+
+    code = "database_unavailable"
+
+
+class TransactionInterrupted(DatabaseUnavailable):
+    """The connection was lost in the middle of a write transaction.
+
+    ``outcome_known`` is True when the failure came before COMMIT was sent (nothing was
+    written, the whole operation may run again), False when it came during COMMIT.
+    """
+
+    def __init__(self, message: str, *, outcome_known: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.outcome_known = outcome_known
+
+
+class OutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost during COMMIT of a write that must not be applied twice."""
+
+    code = "outcome_unknown"
+
+
 class BackendUnavailable(BazingaError):
     """An optional backend or feature is not installed."""
 
@@ -116,12 +140,15 @@ __all__ = [
     "CriteriaUnmet",
     "DatabaseBusy",
     "DatabaseError",
+    "DatabaseUnavailable",
     "InvalidInput",
     "InvalidJSON",
     "NotFound",
+    "OutcomeUnknown",
     "ReadOnlyViolation",
     "SchemaTooNew",
     "SessionNotFound",
     "TaskGroupNotFound",
+    "TransactionInterrupted",
     "UsageError",
 ]

@@ -37,7 +37,7 @@ def test_unreachable_server_is_one_clear_error_without_the_password():
     result = run_cli("--json", "get-config", "x", db=url)
     assert result.code == 1
     error = result.json()["error"]
-    assert error["code"] == "database_error"
+    assert error["code"] == "database_unavailable"
     assert error["message"].startswith("cannot connect to PostgreSQL at postgresql://bazinga:***@127.0.0.1:")
     assert "s3cret" not in result.out + result.err
     assert "Traceback" not in result.err

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: tests/unit/ is two folders down
 
 
 def test_the_license_is_an_spdx_string_that_the_pinned_setuptools_accepts() -> None:

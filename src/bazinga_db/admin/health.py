@@ -1,7 +1,9 @@
 """`bazinga-db doctor` and `bazinga-db backup DEST`: checking and copying a live database.
 
 Both are tool commands (``frontends/commands.py``): the CLI imports this module only when
-one of them runs. They work on SQLite files; neither creates, migrates nor writes the source.
+one of them runs. Neither creates, migrates nor writes the source. ``doctor`` also checks a
+PostgreSQL database (connection, server version, schema version, orphan rows) through a
+read-only connection; backups of PostgreSQL are the server's business (``pg_dump``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..db.backends.sqlite import APPLICATION_ID, BUSY_TIMEOUT_MS, quote_path, tr
 from ..db.migrations import LATEST_VERSION
 from ..db.paths import resolve_target
 from ..db.schema import SESSION_TABLES
-from ..errors import BackendUnavailable, DatabaseError, InvalidInput
+from ..errors import BackendUnavailable, BazingaError, DatabaseError, InvalidInput
 
 # A WAL this large means checkpoints are being starved (a reader that never lets go).
 WAL_WARNING_BYTES = 64 * 1024 * 1024
@@ -27,8 +29,8 @@ def sqlite_path(db: str | None, command: str) -> str:
     target = resolve_target(db)
     if is_postgres_url(target):
         raise BackendUnavailable(
-            f"{command} works on SQLite files; for PostgreSQL use the server's own tools "
-            "(pg_amcheck, pg_dump)"
+            f"{command} works on SQLite files; for PostgreSQL use the server's own tools",
+            hint="pg_dump --format=custom --file=bazinga.dump URL (restore with pg_restore)",
         )
     if os.path.isdir(target):
         raise DatabaseError(f"--db {target} is a directory, not a database file")
@@ -51,6 +53,106 @@ def _connect_existing(path: str) -> sqlite3.Connection:
 
 
 # -- doctor ----------------------------------------------------------------------------
+
+
+def diagnose_target(db: str | None) -> dict[str, Any]:
+    """``doctor`` on what ``db`` names (--db, else the default): a file or a PostgreSQL URL."""
+    target = resolve_target(db)
+    if is_postgres_url(target):
+        return diagnose_postgres(target)
+    return diagnose(sqlite_path(target, "doctor"))
+
+
+def diagnose_postgres(url: str) -> dict[str, Any]:
+    """Check a PostgreSQL database through a read-only connection; never writes to it.
+
+    An unreachable server is a failed check (exit 1), not an exception, so a monitoring
+    job reads one report whatever happened.
+    """
+    from ..db.backends.postgres import PostgresBackend
+
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, ok: bool, detail: str, *, severity: str = "error") -> None:
+        checks.append({"check": name, "status": "ok" if ok else severity, "detail": detail})
+
+    backend = PostgresBackend(url, read_only=True)
+    report: dict[str, Any] = {"database": backend.location, "backend": "postgres", "checks": checks}
+    try:
+        try:
+            with backend.read() as tx:
+                about = tx.one(
+                    "SELECT current_setting('server_version') AS server_version, current_user AS user_name, "
+                    "current_database() AS database_name, pg_database_size(current_database()) AS bytes"
+                )
+        except BazingaError as exc:
+            check("connection", False, exc.message)
+            return _finish(report)
+        assert about is not None
+        report["server_version"] = about["server_version"]
+        report["database_bytes"] = about["bytes"]
+        check("connection", True, f"{backend.server}, database {about['database_name']}, user {about['user_name']}")
+        major = int(str(about["server_version"]).split(".")[0].split()[0] or 0)
+        check("server_version", major >= 12, f"PostgreSQL {about['server_version']}"
+              + ("" if major >= 12 else ": bazinga-db needs 12 or newer"))
+
+        version = backend.schema_version()
+        report["schema_version"] = version
+        report["latest_schema_version"] = LATEST_VERSION
+        with backend.read() as tx:
+            tables = {row["table_name"] for row in tx.all(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )}
+            recorded = None
+            if "_migrations" in tables:
+                recorded = tx.one("SELECT MAX(id) AS version FROM _migrations")["version"]  # type: ignore[index]
+            if version == 0:
+                check("schema_version", False, "no bazinga-db schema yet: the first write creates it",
+                      severity="warning")
+            elif version > LATEST_VERSION:
+                check("schema_version", False,
+                      f"version {version} is newer than this bazinga-db ({LATEST_VERSION}): upgrade before writing")
+            elif version < LATEST_VERSION:
+                check("schema_version", False,
+                      f"version {version}, latest {LATEST_VERSION}: the next write migrates it "
+                      "(or run `bazinga-db migrate`)", severity="warning")
+            else:
+                check("schema_version", recorded == version,
+                      f"version {version} (latest)" if recorded == version
+                      else f"the table comment says version {version} but _migrations records {recorded}")
+            orphans: dict[str, int] = {}
+            if "sessions" in tables:
+                for table in SESSION_TABLES:
+                    if table in tables:
+                        count = tx.one(
+                            f"SELECT COUNT(*) AS n FROM {table} t WHERE NOT EXISTS "
+                            "(SELECT 1 FROM sessions s WHERE s.session_id = t.session_id)"
+                        )["n"]  # type: ignore[index]
+                        if count:
+                            orphans[table] = count
+                if {"task_group_events", "task_groups"} <= tables:
+                    count = tx.one(
+                        "SELECT COUNT(*) AS n FROM task_group_events e WHERE NOT EXISTS ("
+                        "SELECT 1 FROM task_groups g WHERE g.session_id = e.session_id AND g.id = e.group_id)"
+                    )["n"]  # type: ignore[index]
+                    if count:
+                        orphans["task_group_events (no task group)"] = count
+            report["orphans"] = orphans
+            check("orphan_rows", not orphans,
+                  "none" if not orphans else ", ".join(f"{table}: {count}" for table, count in orphans.items()))
+            # A transaction left open blocks its session's writers (and every global write).
+            stuck = tx.one(
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'idle in transaction' AND now() - state_change > interval '60 seconds'"
+            )["n"]  # type: ignore[index]
+            check("idle_transactions", not stuck,
+                  "none" if not stuck else f"{stuck} connection(s) idle in a transaction for over a minute "
+                  "(they may hold write locks)", severity="warning")
+    except BazingaError as exc:
+        check("read", False, exc.message)
+    finally:
+        backend.close()
+    return _finish(report)
 
 
 def diagnose(path: str) -> dict[str, Any]:
@@ -207,4 +309,4 @@ def backup(source: str, destination: str, *, force: bool = False) -> dict[str, A
     }
 
 
-__all__ = ["backup", "diagnose", "sqlite_path"]
+__all__ = ["backup", "diagnose", "diagnose_postgres", "diagnose_target", "sqlite_path"]

@@ -218,9 +218,9 @@ TABLES_V1: tuple[Table, ...] = (
     ),
 )
 
-# Schema version 6 (m006_workflow_records) -- the workflow records of a run: success
+# Schema version 5 (m005_workflow_records) -- the workflow records of a run: success
 # criteria, the development plan and typed events. Never edit once released.
-TABLES_V6: tuple[Table, ...] = (
+TABLES_V5: tuple[Table, ...] = (
     Table(
         "success_criteria",
         [
@@ -274,7 +274,7 @@ TABLES_V6: tuple[Table, ...] = (
 
 # Columns later migrations add to tables of an earlier version, by table.
 ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
-    # m006: an agent's reasoning is a log entry (log_type 'reasoning') with its phase.
+    # m005: an agent's reasoning is a log entry (log_type 'reasoning') with its phase.
     "orchestration_logs": (
         Column("reasoning_phase"),
         Column("confidence_level"),
@@ -283,7 +283,7 @@ ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 # Every table of the current schema, parents before children.
-TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V6
+TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V5
 TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 

@@ -71,10 +71,10 @@ def migrate_to_command(arguments: dict[str, Any], invocation: Invocation, out: T
 
 def doctor_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
     """Exit 0 when healthy, 1 when something is wrong."""
-    from ..admin.health import diagnose, sqlite_path
+    from ..admin.health import diagnose_target
     from .render import dumps
 
-    report = diagnose(sqlite_path(invocation.db, "doctor"))
+    report = diagnose_target(invocation.db)
     if invocation.json:
         print(dumps(report), file=out)
     else:

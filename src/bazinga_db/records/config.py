@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import decode
+from ..core import decode, retried
 from ..util import validation as v
 from ..util.clock import utc_now
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..db.backends import Transaction
 
 
+@retried
 def set_config(db: Store, key: str, value: Any) -> dict[str, Any]:
     key = v.identifier(key, "key")
     if key == "prices":

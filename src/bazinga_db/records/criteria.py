@@ -7,7 +7,7 @@ forces it with a reason, which is then recorded as a decision.
 
 from __future__ import annotations
 
-from ..core import decode, ensure_session, require_session
+from ..core import decode, ensure_session, insert, require_session, retried
 from ..errors import CriteriaUnmet, InvalidInput, NotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -23,6 +23,7 @@ CRITERION_STATUSES = ("pending", "met", "blocked", "failed")
 _FIELDS = ("criterion", "status", "actual", "evidence", "required_for_completion")
 
 
+@retried
 def save_success_criteria(db: Store, session_id: str, criteria: Any) -> list[dict[str, Any]]:
     """Replace the session's criteria; each is text or {criterion, status, actual, evidence,
     required_for_completion}. Returns the saved criteria in order."""
@@ -33,7 +34,7 @@ def save_success_criteria(db: Store, session_id: str, criteria: Any) -> list[dic
     if repeated:
         raise InvalidInput(f"criteria must be distinct; given more than once: {', '.join(map(repr, repeated))}")
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         ensure_session(db, tx, session_id)
         tx.execute("DELETE FROM success_criteria WHERE session_id = ?", (session_id,))
         for row in rows:
@@ -54,6 +55,7 @@ def get_success_criteria(db: Store, session_id: str) -> list[dict[str, Any]]:
         return all_of_session(tx, session_id)
 
 
+@retried
 def update_success_criterion(
     db: Store,
     session_id: str,
@@ -74,7 +76,7 @@ def update_success_criterion(
         updates["actual"] = v.text(actual, "actual", allow_empty=True)
     if not updates:
         raise InvalidInput("nothing to update: give a status (pending, met, blocked, failed), --evidence or --actual")
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         require_session(tx, session_id)
         assignments = ", ".join(f"{column} = ?" for column in updates)
         row = tx.one(
@@ -113,13 +115,14 @@ def check_completion(db: Store, tx: Transaction, session_id: str, force: bool, r
             hint="update them with `bazinga-db update-success-criterion SESSION \"CRITERION\" met --evidence ...`, "
                  "or override with --force --reason \"why\"",
         )
-    import json
-
-    tx.execute(
-        "INSERT INTO decisions (session_id, timestamp, decision_type, decision_data) VALUES (?, ?, ?, ?)",
-        (session_id, utc_now(), "completion_override",
-         json.dumps({"reason": reason, "unmet_criteria": [row["criterion"] for row in unmet]}, ensure_ascii=False)),
-    )
+    # Through insert(): the reason is redacted like any decision, and a write run again after a
+    # lost connection finds this row instead of adding a second one.
+    insert(db, tx, "decisions", {
+        "session_id": session_id, "timestamp": utc_now(), "iteration": None, "decision_type": "completion_override",
+        "decision_data": v.json_document({"reason": reason, "unmet_criteria": [row["criterion"] for row in unmet]},
+                                         "decision_data"),
+        "idempotency_key": None,
+    })
     db.notices.append(("completion_forced", session_id))
 
 

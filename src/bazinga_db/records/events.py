@@ -7,7 +7,7 @@ Events are read newest first by id, so the order holds within the same milliseco
 
 from __future__ import annotations
 
-from ..core import append, decode_all, ensure_session, insert, require_session
+from ..core import append, decode_all, ensure_session, insert, require_session, retried
 from ..errors import InvalidInput
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -61,6 +61,7 @@ def get_events(
         return decode_all(tx.all(sql + " ORDER BY id DESC LIMIT ?", params), "events")
 
 
+@retried
 def save_investigation_iteration(
     db: Store,
     session_id: str,
@@ -87,7 +88,7 @@ def save_investigation_iteration(
     payload = {**payload, "iteration": number, "status": status}
     event = _values(session_id, "investigation_iteration", payload, group, "investigator", number,
                     f"investigation_iteration:{group}:{number}")
-    with db.write() as tx:
+    with db.write(event["session_id"]) as tx:
         ensure_session(db, tx, event["session_id"])
         recorded = insert(db, tx, "events", event)
         replay = any(kind == "idempotent_replay" for kind, _ in db.notices)

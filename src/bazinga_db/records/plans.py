@@ -6,7 +6,7 @@ resumed; agents move a phase forward by its number or its name.
 
 from __future__ import annotations
 
-from ..core import decode, ensure_session, require_session
+from ..core import decode, ensure_session, require_session, retried
 from ..errors import InvalidInput, NotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 PHASE_STATUSES = ("pending", "in_progress", "completed", "blocked")
 
 
+@retried
 def save_development_plan(
     db: Store,
     session_id: str,
@@ -42,7 +43,7 @@ def save_development_plan(
     values = (original_prompt, plan_text, v.json_document(phases, "phases"), current, total,
               None if metadata is None else v.json_document(metadata, "metadata"))
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         ensure_session(db, tx, session_id)
         row = tx.one(
             "UPDATE development_plans SET original_prompt = ?, plan_text = ?, phases = ?, current_phase = ?, "
@@ -67,6 +68,7 @@ def get_development_plan(db: Store, session_id: str) -> dict[str, Any] | None:
                       "development_plans")
 
 
+@retried
 def update_plan_progress(
     db: Store, session_id: str, phase: str, status: str, progress_percent: int | None = None
 ) -> dict[str, Any]:
@@ -78,7 +80,7 @@ def update_plan_progress(
     if not wanted:
         raise InvalidInput("phase must be a phase number or name")
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         require_session(tx, session_id)
         plan = decode(tx.one("SELECT * FROM development_plans WHERE session_id = ?", (session_id,)),
                       "development_plans")

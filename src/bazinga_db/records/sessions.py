@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import decode, decode_all, redact, require_session
+from ..core import decode, decode_all, redact, require_session, retried
 from ..errors import Conflict, InvalidInput, SessionNotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..db.backends import Transaction
 
 
+@retried
 def create_session(
     db: Store,
     session_id: str,
@@ -29,7 +30,7 @@ def create_session(
         raise InvalidInput("metadata must be a JSON object")
     metadata_text = v.json_document(metadata, "metadata") if metadata is not None else None
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         requirements = redact(tx, {"original_requirements": requirements})["original_requirements"]
         existing = decode(tx.one("SELECT * FROM sessions WHERE session_id = ?", (session_id,)), "sessions")
         if existing is None:
@@ -75,6 +76,7 @@ def list_sessions(db: Store, limit: int = 10, status: str | None = None) -> list
     return decode_all(rows, "sessions")
 
 
+@retried
 def update_session_status(
     db: Store, session_id: str, status: str, force: bool = False, reason: str | None = None
 ) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def update_session_status(
     reason = None if reason is None else v.text(reason, "reason")
     now = utc_now()
     end_time = now if status in ("completed", "failed") else None
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         if status == "completed":
             from .criteria import check_completion
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import decode_all, ensure_session, require_session
+from ..core import decode_all, ensure_session, require_session, retried
 from ..errors import AmbiguousTaskGroup, Conflict, InvalidInput, TaskGroupNotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 TRACKED = ("name", "status", "assigned_to", "revision_count", "last_review_status")
 
 
+@retried
 def create_task_group(
     db: Store,
     group_id: str,
@@ -32,7 +33,7 @@ def create_task_group(
     status = v.choice(status, "status", v.TASK_STATUSES)
     assigned_to = v.optional_identifier(assigned_to, "assigned_to")
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id) as tx:
         ensure_session(db, tx, session_id)
         existing = tx.one("SELECT * FROM task_groups WHERE session_id = ? AND id = ?", (session_id, group_id))
         if existing is not None:
@@ -56,6 +57,7 @@ def create_task_group(
         return row  # type: ignore[return-value]
 
 
+@retried
 def update_task_group(
     db: Store,
     group_id: str,
@@ -88,7 +90,7 @@ def update_task_group(
             "--increment-revision, --last-review-status, --name"
         )
     now = utc_now()
-    with db.write() as tx:
+    with db.write(session_id, repeatable=not increment_revision) as tx:  # None: search every session
         session_id = _resolve_session(tx, group_id, session_id)
         old = tx.one("SELECT * FROM task_groups WHERE session_id = ? AND id = ?", (session_id, group_id))
         if old is None:

@@ -6,7 +6,7 @@ written, so a later change of the price table keeps past costs.
 
 from __future__ import annotations
 
-from ..core import ensure_session, insert, require_session
+from ..core import ensure_session, insert, require_session, retried
 from ..errors import InvalidInput
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -23,6 +23,7 @@ SUMMARY_ALIASES = {"agent": "agent_type", "group": "group_id"}
 TOKEN_PARTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
+@retried
 def log_tokens(
     db: Store,
     session_id: str,
@@ -58,7 +59,7 @@ def log_tokens(
         "group_id": v.optional_identifier(group_id, "group_id"),
         "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
     }
-    with db.write() as tx:
+    with db.write(values["session_id"]) as tx:
         ensure_session(db, tx, values["session_id"])
         if values["model"] is not None:
             values["cost_usd"] = cost_of_record(tx, values)

@@ -31,7 +31,9 @@ class Backend(Protocol):
 
     def read(self) -> AbstractContextManager[Transaction]: ...
 
-    def write(self) -> AbstractContextManager[Transaction]: ...
+    def write(self, session_id: str | None = None, *, repeatable: bool = True) -> AbstractContextManager[Transaction]:
+        """A write transaction; ``session_id`` its scope (None: the whole database)."""
+        ...
 
     def schema_version(self) -> int:
         """Our schema version, or 0 for a new database or one another tool made."""

@@ -180,8 +180,11 @@ class SQLiteBackend:
         """One consistent snapshot: every query inside sees the same committed state."""
         return _ReadTransaction(self)
 
-    def write(self) -> _WriteTransaction:
+    def write(self, session_id: str | None = None, *, repeatable: bool = True) -> _WriteTransaction:
         """BEGIN IMMEDIATE (retried while another writer holds the lock), body, COMMIT.
+
+        One writer at a time for the whole file: the session scope changes nothing here,
+        and a local file has no connection to lose, so ``repeatable`` neither.
 
         Once BEGIN IMMEDIATE succeeds we hold the write lock, so the body and COMMIT
         cannot meet "database is locked"; retrying the BEGIN is the whole retry.

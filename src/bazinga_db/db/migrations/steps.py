@@ -74,7 +74,25 @@ def m002_log_search(tx: Any) -> None:
     tx.execute(f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}) VALUES ('rebuild')")
 
 
-def m006_workflow_records(tx: Any) -> None:
+def m004_write_tokens(tx: Any) -> None:
+    """PostgreSQL: the table of internal write tokens, one per inserted record, written in
+    the record's transaction, so that a write run again after its connection died during
+    COMMIT finds the row of the first run instead of adding a second one. A token is only
+    needed for the seconds a retry lasts; writers delete those older than an hour now and
+    then. SQLite (a local file, no connection to lose) gets nothing.
+    """
+    if tx.dialect != "postgres":
+        return
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS _write_tokens (token TEXT PRIMARY KEY, table_name TEXT NOT NULL, "
+        "row_id BIGINT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE, "
+        "created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    # Deleting a session looks its tokens up through this index, not by a full scan.
+    tx.execute("CREATE INDEX IF NOT EXISTS idx_write_tokens_session ON _write_tokens (session_id)")
+
+
+def m005_workflow_records(tx: Any) -> None:
     """Success criteria, development plans and typed events; reasoning columns on the logs.
 
     A file of the public project's later schema (schema_version 19) holds
@@ -83,7 +101,7 @@ def m006_workflow_records(tx: Any) -> None:
     ``event_subtype``/``event_payload`` columns m001 kept): they move to ``events``. Its
     reasoning rows are log rows with the columns added here, so they stay where they are.
     """
-    for table in schema.TABLES_V6:
+    for table in schema.TABLES_V5:
         if tx.dialect == "sqlite" and sqlite_table_exists(tx, table.name):
             adopt_sqlite_table(tx, table)
         else:
