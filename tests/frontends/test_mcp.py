@@ -185,7 +185,6 @@ def test_example_calls_in_the_descriptions_succeed(db_path: str) -> None:
     async def body(client: Client) -> list[tuple[str, Any]]:
         results = []
         for tool in (await client.list_tools()).tools:
-            operation = next(op for op in store_operations() if tool_name(op) == tool.name)
             if "\nExample: " not in (tool.description or "") or tool.name in ("update_task_group", "vacuum",
                                                                               "migrate", "prune"):
                 continue  # no example, or these need earlier records, or act on the whole database

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
+from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 
 def back_to_version_1(db_path: str) -> None:

@@ -50,27 +50,35 @@ def command_line(operation: Operation) -> str:
 FAMILIES: dict[str, tuple[str, str]] = {
     "criteria": (
         "Success criteria, completion gate",
-        "The PM saves the session's definition of done when it plans; agents mark a criterion met, "
-        "blocked or failed with evidence. Marking the session completed is refused (exit 1, code "
-        "`criteria_unmet`) while a required criterion is unmet, unless `--force --reason \"…\"`, "
-        "which is recorded as a decision.",
+        (
+            "The PM saves the session's definition of done when it plans; agents mark a criterion met, "
+            "blocked or failed with evidence. Marking the session completed is refused (exit 1, code "
+            "`criteria_unmet`) while a required criterion is unmet, unless `--force --reason \"…\"`, "
+            "which is recorded as a decision."
+        ),
     ),
     "plans": (
         "Development plan",
-        "One plan per session, with phases. The PM reads it first when a session is resumed "
-        "(`null` when there is none) and saves it when it plans; phases move on by number or name.",
+        (
+            "One plan per session, with phases. The PM reads it first when a session is resumed "
+            "(`null` when there is none) and saves it when it plans; phases move on by number or name."
+        ),
     ),
     "events": (
         "Typed events",
-        "Verdicts and notices between agents (`tl_issues`, `tl_verdicts`, `validator_verdict`, "
-        "`scope_change`, `pm_bazinga` …) with a JSON payload; read newest first. The investigation "
-        "loop saves each step as state and event in one transaction.",
+        (
+            "Verdicts and notices between agents (`tl_issues`, `tl_verdicts`, `validator_verdict`, "
+            "`scope_change`, `pm_bazinga` …) with a JSON payload; read newest first. The investigation "
+            "loop saves each step as state and event in one transaction."
+        ),
     ),
     "reasoning": (
         "Reasoning",
-        "Every agent records `understanding` when it starts and `completion` when it ends (other "
-        "phases: approach, decisions, risks, blockers, pivot). Group `global` means session-wide. "
-        "Entries show in the log stream.",
+        (
+            "Every agent records `understanding` when it starts and `completion` when it ends (other "
+            "phases: approach, decisions, risks, blockers, pivot). Group `global` means session-wide. "
+            "Entries show in the log stream."
+        ),
     ),
 }
 REFERENCES_FOLDER = "references"
