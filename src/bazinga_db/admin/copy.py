@@ -38,7 +38,7 @@ def copy_database(source: str | None, target: str, *, append: bool = False) -> d
         with source_db.read() as reader, target_db.write() as writer:
             if not append:
                 _require_empty(writer, target_db.location)
-            for table in schema.TABLES_V1:
+            for table in schema.TABLES:
                 copied, extra = _copy_table(reader, writer, table)
                 report["tables"][table.name] = copied
                 if extra:
@@ -67,7 +67,7 @@ def _count(tx: Any, table: str) -> int:
 
 
 def _require_empty(tx: Any, location: str) -> None:
-    counts = {table.name: _count(tx, table.name) for table in schema.TABLES_V1}
+    counts = {table.name: _count(tx, table.name) for table in schema.TABLES}
     filled = {name: count for name, count in counts.items() if count}
     if filled:
         described = ", ".join(f"{count} in {name}" for name, count in filled.items())

@@ -218,11 +218,41 @@ TABLES_V1: tuple[Table, ...] = (
     ),
 )
 
-TABLES_BY_NAME = {table.name: table for table in TABLES_V1}
+# Schema version 3 (migration m003): token usage measured from Claude Code transcripts.
+# The columns m003 adds to token_usage; a record's ``source`` says where its figures came from.
+TOKEN_USAGE_COLUMNS_V3: tuple[Column, ...] = (
+    Column("source", not_null=True, default="'reported'"),  # reported (log-tokens) or measured (a transcript)
+    Column("message_id"),  # the API message a measured record counts (de-duplication key, with request_id)
+    Column("request_id"),
+    Column("cache_write_1h_tokens", "INTEGER"),  # the part of cache_write_tokens written for one hour
+    Column("stop_reason"),  # null while a streamed message is incomplete: a later copy replaces it
+    Column("transcript_path"),  # the file the counted copy was read from
+)
+# The tables m003 creates. How far each transcript file was read, per session: the next
+# read starts at ``read_to`` (a byte offset just after the last complete line).
+TABLES_V3: tuple[Table, ...] = (
+    Table(
+        "_transcript_offsets",
+        [
+            _session_ref(),
+            Column("path", not_null=True),
+            Column("read_to", "INTEGER", not_null=True, default="0"),
+            Column("size_bytes", "INTEGER"),
+            Column("mtime", "REAL"),
+            Column("updated_at"),
+        ],
+        primary_key=("session_id", "path"),
+    ),
+)
+# Every table of the current schema, in creation order: what export, migrate-to, prune and
+# doctor walk. A migration that creates tables adds its tuple here.
+TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V3
+
+TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 # Columns holding JSON text, per table: decoded into objects when records are returned.
 JSON_COLUMNS: dict[str, frozenset[str]] = {
-    table.name: frozenset(column.name for column in table.columns if column.type == "JSON") for table in TABLES_V1
+    table.name: frozenset(column.name for column in table.columns if column.type == "JSON") for table in TABLES
 }
 # The full-text index of log content on SQLite (an FTS5 table; migration m002).
 LOG_SEARCH_TABLE = "_logs_fts"
@@ -235,7 +265,7 @@ def children_of(parent: str) -> tuple[str, ...]:
     check and export read their table lists from here.
     """
     return tuple(
-        table.name for table in TABLES_V1
+        table.name for table in TABLES
         if any((column.references or "").startswith(parent + "(") for column in table.columns)
     )
 
@@ -243,7 +273,7 @@ def children_of(parent: str) -> tuple[str, ...]:
 SESSION_TABLES = children_of("sessions")
 # Tables that belong to no session (configuration): global, exported with a whole database only.
 GLOBAL_TABLES = tuple(
-    table.name for table in TABLES_V1 if table.name != "sessions" and table.name not in SESSION_TABLES
+    table.name for table in TABLES if table.name != "sessions" and table.name not in SESSION_TABLES
 )
 
 

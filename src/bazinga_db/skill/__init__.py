@@ -177,4 +177,5 @@ def confirmation(result: dict[str, Any]) -> str:
     if all(status == "unchanged" for status in statuses.values()):
         return f"✓ Skill up to date: {result['skill_dir']}"
     details = ", ".join(f"{relative} {status}" for relative, status in statuses.items())
-    return f"✓ Skill installed: {result['skill_dir']} ({details})"
+    return (f"✓ Skill installed: {result['skill_dir']} ({details})\n"
+            "  Next: `bazinga-db install-hooks` records Claude Code's exact token usage as agents stop")

@@ -6,5 +6,5 @@ every call ("is this database up to date?") needs no more than this tuple. The s
 in ``steps.py``; adopting tables that another tool made is in ``adoption.py``.
 """
 
-NAMES = ("m001_initial", "m002_log_search")
+NAMES = ("m001_initial", "m002_log_search", "m003_token_sources")
 LATEST_VERSION = len(NAMES)
