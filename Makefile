@@ -47,6 +47,7 @@ stress: install
 # One table of medians and ratios measured side by side (see README "Performance").
 bench: install
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_transcripts.py $(TRANSCRIPT_BENCH_ARGS)
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

@@ -2,6 +2,9 @@
 # A short, realistic orchestration played through the CLI, the way agents call it:
 # a PM plans three task groups, three developers work in parallel processes, QA and the
 # tech lead review (one group needs a revision), skills report, tokens are counted.
+# Agents report estimates with log-tokens; Claude Code's hooks (`bazinga-db hook`, fed
+# here with a generated transcript) record what the orchestrator and the developers
+# actually spent, which then replaces their estimates in the summary.
 # Then the dashboard snapshot shows the whole session.
 #
 #   DEMO_DB=path.db   where to write (default demo-run/bazinga.db, recreated each run)
@@ -14,6 +17,14 @@ if [ -z "${DEMO_DB:-}" ]; then rm -f "$DB" "$DB-wal" "$DB-shm"; fi
 SID="bazinga_$(date -u +%Y%m%d_%H%M%S)"
 
 db() { bazinga-db --db "$DB" "$@"; }
+# A Claude Code transcript as Claude Code would write it during this run (its subagents'
+# ids are the names the developers log with, so their measured usage replaces their estimates).
+TRANSCRIPTS="$(dirname "$DB")/claude-transcripts-$SID"
+MAIN=$(python3 "$(dirname "$0")/make_transcript.py" "$TRANSCRIPTS" \
+  --subagent developer:developer_1 --subagent developer:developer_2 --subagent developer:developer_3)
+hook() {  # one hook event, as Claude Code sends it: JSON on stdin, `{}` back
+  BAZINGA_SESSION="$SID" bazinga-db --db "$DB" hook <<< "$1" >/dev/null
+}
 step() { printf '\n== %s\n' "$*"; sleep "$DELAY"; }
 
 step "Orchestrator opens the session"
@@ -32,6 +43,7 @@ db log-tokens "$SID" pm 12450 pm_main
 step "Three developers work in parallel (separate processes)"
 develop() {
   local n=$1 group=$2
+  hook "{\"hook_event_name\": \"SubagentStart\", \"transcript_path\": \"$MAIN\", \"agent_type\": \"developer\", \"agent_id\": \"developer_$n\"}"
   db --quiet update-task-group "$group" --session "$SID" --status in_progress
   for part in "read the existing code" "wrote the implementation" "added unit tests"; do
     db --quiet log-interaction "$SID" developer "$group: $part" 1 "developer_$n" --group-id "$group"
@@ -40,6 +52,7 @@ develop() {
   db --quiet save-skill-output "$SID" lint "{\"group\": \"$group\", \"errors\": 0, \"warnings\": $n}" --agent-type developer --group-id "$group"
   db --quiet log-tokens "$SID" developer $((8000 + n * 1500)) "developer_$n" --group-id "$group"
   db log-interaction "$SID" developer "$group ready for QA" 1 "developer_$n" --group-id "$group"
+  hook "{\"hook_event_name\": \"SubagentStop\", \"transcript_path\": \"$MAIN\", \"agent_type\": \"developer\", \"agent_id\": \"developer_$n\", \"agent_transcript_path\": \"${MAIN%.jsonl}/subagents/agent-developer_$n.jsonl\"}"
 }
 develop 1 group_a & develop 2 group_b & develop 3 group_c &
 wait
@@ -62,9 +75,10 @@ db log-interaction "$SID" developer "group_b: added parameter validation and tes
 db update-task-group group_b --session "$SID" --status completed --last-review-status APPROVED
 db save-state "$SID" pm '{"iteration": 3, "mode": "parallel", "pending_groups": [], "completed_groups": ["group_a", "group_b", "group_c"]}'
 db log-interaction "$SID" pm "All groups approved. BAZINGA" 3 pm_main
+hook "{\"hook_event_name\": \"Stop\", \"transcript_path\": \"$MAIN\", \"stop_hook_active\": false}"
 db update-session-status "$SID" completed
 
-step "Token usage by agent"
+step "Token usage by agent: measured (orchestrator, developers) beside reported estimates (PM, QA, tech lead)"
 db token-summary "$SID"
 
 step "Recent log"

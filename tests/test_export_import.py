@@ -54,7 +54,7 @@ def test_demo_database_round_trips_exactly(demo_db: str, tmp_path: Path, cli) ->
     lines_a, lines_b = first.read_text().splitlines(), second.read_text().splitlines()
     header_a, header_b = json.loads(lines_a[0]), json.loads(lines_b[0])
     header_a.pop("exported_at"), header_b.pop("exported_at")
-    assert header_a == header_b and header_a["schema_version"] == 2
+    assert header_a == header_b and header_a["schema_version"] == 3
     assert lines_a[1:] == lines_b[1:]  # byte-identical rows, ids included, and the same counts
     counts = json.loads(lines_a[-1])["counts"]
     for table in TABLE_ORDER:

@@ -419,7 +419,7 @@ OPERATIONS += [
          Param("agent_id", "which agent of that role")],
         confirm="✓ Recorded {messages} messages ({updated} updated, {duplicates} duplicates skipped) from "
                 "{file_count} transcript file(s) in session {session}: {total_tokens:,} tokens measured",
-        write=True, example="ingest-transcript ~/.claude/projects/-home-me-app/0b5c….jsonl --session sess_abc123",
+        write=True, example="ingest-transcript examples/transcript.jsonl --session sess_abc123",
         audience="operator",
     ),
     Operation(

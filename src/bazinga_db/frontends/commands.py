@@ -140,6 +140,7 @@ def mcp_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, 
 def hook_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
     """One Claude Code hook event from stdin. Never exit 2: Claude Code would keep the agent
     working. Success prints ``{}``; a failure prints one stderr line, writes nothing, exits 1."""
+    import os
     import sys
 
     from ..skill.hooks import handle_event, read_event
@@ -147,6 +148,8 @@ def hook_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO,
     try:
         problem = handle_event(read_event(sys.stdin.buffer.read()), invocation.db)
     except Exception as exc:  # any failure: one line, exit 1, the agent carries on
+        if os.environ.get("BAZINGA_DB_DEBUG"):
+            raise  # a traceback and exit 1, still never 2
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         print(f"bazinga-db hook: {' '.join(str(message).split())}", file=err)
         return 1

@@ -236,7 +236,7 @@ def cost_of_record(tx: Transaction, values: dict[str, Any]) -> float | None:
     found = match_price(model, price_table(tx))
     if found is None:
         return None
-    return cost_usd(found[1], *parts, values.get("cache_write_1h_tokens"))
+    return cost_usd(found[1], parts[0], parts[1], parts[2], parts[3], values.get("cache_write_1h_tokens"))
 
 
 # == measured usage: Claude Code transcripts ==============================================

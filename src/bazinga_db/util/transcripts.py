@@ -148,14 +148,17 @@ def read_messages(path: str, start: int = 0) -> ReadResult:
         if entry.get("type") != "assistant":
             continue
         message = entry.get("message")
-        usage = message.get("usage") if isinstance(message, dict) else None
-        if not isinstance(usage, dict) or not isinstance(message.get("id"), str) or not message["id"]:  # type: ignore[union-attr]
+        if not isinstance(message, dict):
             result.no_usage += 1
             continue
-        if message.get("model") == SYNTHETIC_MODEL:  # type: ignore[union-attr]
+        usage = message.get("usage")
+        if not isinstance(usage, dict) or not isinstance(message.get("id"), str) or not message["id"]:
+            result.no_usage += 1
+            continue
+        if message.get("model") == SYNTHETIC_MODEL:
             result.synthetic += 1
             continue
-        found = Message(entry, message, usage)  # type: ignore[arg-type]
+        found = Message(entry, message, usage)
         earlier = messages.get(found.key)
         if earlier is None:
             messages[found.key] = found
@@ -221,7 +224,7 @@ def subagent_files(main_path: str) -> list[str]:
     if not main_path.endswith(".jsonl"):
         return []
     root = os.path.join(main_path[: -len(".jsonl")], "subagents")
-    found = []
+    found: list[str] = []
     for folder, _, names in os.walk(root):
         found.extend(os.path.join(folder, name) for name in names if subagent_id(name) is not None)
     return sorted(found)
