@@ -23,7 +23,8 @@ def table_rows(path: str, table: str, *, without_ids: bool = False) -> list[tupl
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
     if without_ids and "id" in columns and table not in ("task_groups",):
         columns.remove("id")
-    order = "session_id" if table == "sessions" else "key" if table == "configuration" else "rowid"
+    order = {"sessions": "session_id", "configuration": "key", "_transcript_offsets": "session_id, path"}.get(
+        table, "rowid")
     rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}").fetchall()
     connection.close()
     return rows
@@ -72,7 +73,7 @@ def test_importing_twice_adds_nothing(demo_db: str, tmp_path: Path, cli) -> None
     again = cli("import", "-", db=copy, input=export.read_text())
     assert again.code == 0, again
     assert again.out.splitlines()[0] == "✓ Imported 0 rows from stdin"
-    assert "  orchestration_logs: 0 new, 18 identical" in again.out
+    assert "  orchestration_logs: 0 new, 21 identical" in again.out
     assert {table: table_rows(copy, table) for table in TABLE_ORDER} == before
 
 
@@ -85,7 +86,7 @@ def test_import_into_a_busy_database_renumbers_and_keeps_order(demo_db: str, sto
         source.export(output=text)
         session = source.list_sessions()[0]["session_id"]
     report = store.import_(text.getvalue().splitlines())
-    assert report["tables"]["orchestration_logs"]["renumbered"] == 18
+    assert report["tables"]["orchestration_logs"]["renumbered"] == 21
     assert report["tables"]["state_snapshots"]["renumbered"] == 2
     assert report["tables"]["decisions"]["renumbered"] == 0  # its ids were free
     for table in TABLE_ORDER:
@@ -103,7 +104,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
         session = source.list_sessions()[0]["session_id"]
         text = io.StringIO()
         summary = source.export(session_id=session, output=text)
-    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 18
+    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 21
     store.create_session(session, "simple", "something else entirely")
     store.log_interaction(session, "pm", "already here", idempotency_key="k1")
     lines = text.getvalue().splitlines()
@@ -115,7 +116,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
     report = store.import_(lines)
     assert report["tables"]["sessions"] == {"inserted": 0, "identical": 0, "conflicts": 1, "renumbered": 0}
     assert report["tables"]["orchestration_logs"]["conflicts"] == 1
-    assert report["tables"]["orchestration_logs"]["inserted"] == 17
+    assert report["tables"]["orchestration_logs"]["inserted"] == 20
     assert store.get_session(session)["original_requirements"] == "something else entirely"
 
 

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from bazinga_db import BazingaDB
+from bazinga_db.db import schema
 from bazinga_db.util.search_syntax import fts5_expression, parse_query
 
 
@@ -16,7 +17,14 @@ def back_to_version_1(db_path: str) -> None:
     for name in ("insert", "delete", "update"):
         connection.execute(f"DROP TRIGGER _logs_fts_{name}")
     connection.execute("DROP TABLE _logs_fts")
-    connection.execute("DELETE FROM _migrations WHERE id = 2")
+    # and no measured token usage (m003): token_usage as m001 made it, no read positions
+    token_usage = next(table for table in schema.TABLES_V1 if table.name == "token_usage")
+    connection.execute("DROP TABLE _transcript_offsets")
+    connection.execute("DROP TABLE token_usage")
+    connection.execute(schema.create_table_sql(token_usage, "sqlite"))
+    for index in token_usage.indexes:
+        connection.execute(schema.create_index_sql(token_usage, index))
+    connection.execute("DELETE FROM _migrations WHERE id >= 2")
     connection.execute("PRAGMA user_version = 1")
     connection.close()
 
@@ -103,7 +111,7 @@ def test_migration_indexes_the_rows_of_an_existing_database(db_path: str) -> Non
         assert ("database_migrated", db.location) in db.notices
     connection = sqlite3.connect(db_path)
     assert connection.execute("SELECT name FROM _migrations ORDER BY id").fetchall() == [
-        ("m001_initial",), ("m002_log_search",)]
+        ("m001_initial",), ("m002_log_search",), ("m003_token_sources",)]
     connection.close()
 
 

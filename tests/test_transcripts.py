@@ -351,8 +351,11 @@ def test_reported_and_measured_usage_are_not_added_together(store: BazingaDB, tm
     assert summary["reported"]["superseded_calls"] == 2 and "not added" in summary["note"]
     qa_cost = (1000 * 3 + 2000 * 15) / 1e6
     assert summary["cost_usd"] == pytest.approx(summary["measured"]["cost_usd"] + qa_cost, abs=2e-6)
-    snapshot = store.dashboard_snapshot("s1")["token_usage"]
-    assert snapshot["total_tokens"] == summary["total_tokens"] and snapshot["source"] == "mixed"
+    snapshot = store.dashboard_snapshot("s1")
+    assert snapshot["token_usage"]["total_tokens"] == summary["total_tokens"]
+    assert snapshot["token_usage"]["cost_usd"] == summary["cost_usd"]
+    snapshot = snapshot["token_usage_detail"]
+    assert snapshot["source"] == "mixed" and snapshot["measured"] == summary["measured"]
     assert snapshot["cache_read_tokens"] == sum(row["cache_read_tokens"] for row in want.values())
     assert snapshot["cache_write_1h_tokens"] == sum(row["cache_write_1h_tokens"] for row in want.values())
     store.create_session("s2")

@@ -35,7 +35,9 @@ def dashboard_snapshot(db: Store, session_id: str) -> dict[str, Any]:
         "task_groups": groups,
         "task_group_counts": task_groups.status_counts(groups),
         "token_usage": {"total_tokens": usage["total_tokens"], "by_agent_type": usage["breakdown"],
-                        "cost_usd": usage["cost_usd"], **_usage_by_kind(usage)},
+                        "cost_usd": usage["cost_usd"]},
+        # Beside the seed's token_usage (kept as it was): where the figures come from, by kind.
+        "token_usage_detail": _usage_by_kind(usage),
         "log_count": log_count["n"] if log_count else 0,
         "recent_logs": recent,
         "states": states,
