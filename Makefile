@@ -54,6 +54,7 @@ bench: install
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_console_script.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_postgres.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
+	$(PY) benchmarks/bench_transcripts.py $(TRANSCRIPT_BENCH_ARGS)
 
 lint: install
 	$(PY) -m pip install -q ruff mypy

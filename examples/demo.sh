@@ -3,8 +3,11 @@
 # a PM plans three task groups with a development plan and success criteria, three
 # developers work in parallel processes and record their reasoning, QA and the tech lead
 # review (one group needs a revision), skills report, tokens are counted, the validator
-# gives its verdict and the session ends through the completion gate. Then the dashboard
-# snapshot shows the whole session.
+# gives its verdict and the session ends through the completion gate.
+# Agents report estimates with log-tokens; Claude Code's hooks (`bazinga-db hook`, fed
+# here with a generated transcript) record what the orchestrator and the developers
+# actually spent, which then replaces their estimates in the summary.
+# Then the dashboard snapshot shows the whole session.
 #
 #   DEMO_DB=path.db   where to write (default demo-run/bazinga.db, recreated each run)
 #   DEMO_DELAY=0.5    seconds between steps, to follow the run live in the dashboard
@@ -16,6 +19,14 @@ if [ -z "${DEMO_DB:-}" ]; then rm -f "$DB" "$DB-wal" "$DB-shm"; fi
 SID="bazinga_$(date -u +%Y%m%d_%H%M%S)"
 
 db() { bazinga-db --db "$DB" "$@"; }
+# A Claude Code transcript as Claude Code would write it during this run (its subagents'
+# ids are the names the developers log with, so their measured usage replaces their estimates).
+TRANSCRIPTS="$(dirname "$DB")/claude-transcripts-$SID"
+MAIN=$(python3 "$(dirname "$0")/make_transcript.py" "$TRANSCRIPTS" \
+  --subagent developer:developer_1 --subagent developer:developer_2 --subagent developer:developer_3)
+hook() {  # one hook event, as Claude Code sends it: JSON on stdin, `{}` back
+  BAZINGA_SESSION="$SID" bazinga-db --db "$DB" hook <<< "$1" >/dev/null
+}
 step() { printf '\n== %s\n' "$*"; sleep "$DELAY"; }
 
 step "Orchestrator opens the session"
@@ -40,6 +51,7 @@ db log-tokens "$SID" pm 12450 pm_main
 step "Three developers work in parallel (separate processes)"
 develop() {
   local n=$1 group=$2
+  hook "{\"hook_event_name\": \"SubagentStart\", \"transcript_path\": \"$MAIN\", \"agent_type\": \"developer\", \"agent_id\": \"developer_$n\"}"
   db --quiet update-task-group "$group" --session "$SID" --status in_progress
   db --quiet save-reasoning "$SID" "$group" developer understanding "$group: read the code and the plan" --agent-id "developer_$n"
   for part in "read the existing code" "wrote the implementation" "added unit tests"; do
@@ -50,6 +62,7 @@ develop() {
   db --quiet log-tokens "$SID" developer $((8000 + n * 1500)) "developer_$n" --group-id "$group"
   db --quiet save-reasoning "$SID" "$group" developer completion "$group: implemented with tests" --agent-id "developer_$n"
   db log-interaction "$SID" developer "$group ready for QA" 1 "developer_$n" --group-id "$group"
+  hook "{\"hook_event_name\": \"SubagentStop\", \"transcript_path\": \"$MAIN\", \"agent_type\": \"developer\", \"agent_id\": \"developer_$n\", \"agent_transcript_path\": \"${MAIN%.jsonl}/subagents/agent-developer_$n.jsonl\"}"
 }
 develop 1 group_a & develop 2 group_b & develop 3 group_c &
 wait
@@ -83,9 +96,10 @@ db save-event "$SID" pm_bazinga '{"groups": 3, "criteria_met": 2}' --agent-type 
 step "Validator checks, then the shutdown gate"
 db save-event "$SID" validator_verdict '{"verdict": "ACCEPT", "reason": "required criteria met", "scope_check": "ok"}'
 db get-events "$SID" validator_verdict 1
+hook "{\"hook_event_name\": \"Stop\", \"transcript_path\": \"$MAIN\", \"stop_hook_active\": false}"
 db complete-session "$SID"   # the completion gate: every required criterion is met
 
-step "Token usage by agent"
+step "Token usage by agent: measured (orchestrator, developers) beside reported estimates (PM, QA, tech lead)"
 db token-summary "$SID"
 
 step "Recent log"

@@ -560,6 +560,35 @@ OPERATIONS += [
     ),
 ]
 
+# -- Claude Code: measured usage from transcripts, and the hooks that feed them -------------
+OPERATIONS += [
+    Operation(
+        "ingest-transcript",
+        "Record the exact token usage of a Claude Code transcript and its subagents' files (new lines only).",
+        [_p("path", "the transcript: <project>/<session-uuid>.jsonl, or a subagent's agent-<id>.jsonl",
+            required=True),
+         Param("session_id", "the session to record it in (default: $BAZINGA_SESSION, else the newest active one)",
+               aliases=("session",)),
+         Param("agent_type", "whom the main file's usage belongs to (default orchestrator)", aliases=("agent",)),
+         Param("agent_id", "which agent of that role")],
+        confirm="✓ Recorded {messages} messages ({updated} updated, {duplicates} duplicates skipped) from "
+                "{file_count} transcript file(s) in session {session}: {total_tokens:,} tokens measured",
+        write=True, example="ingest-transcript examples/transcript.jsonl --session sess_abc123",
+        audience="operator",
+    ),
+    Operation(
+        "hook",
+        "Handle one Claude Code hook event from stdin (SubagentStart, SubagentStop, Stop); prints {}.",
+        [], write=True, example="hook < event.json", tool=True, audience="operator",
+    ),
+    Operation(
+        "install-hooks",
+        "Add the SubagentStart, SubagentStop and Stop hooks running `bazinga-db hook` to .claude/settings.json.",
+        [Param("settings", "the settings file (default: .claude/settings.json under the project root)")],
+        write=True, example="install-hooks", tool=True, audience="operator",
+    ),
+]
+
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
 
 

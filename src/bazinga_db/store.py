@@ -242,6 +242,18 @@ class BazingaDB(Store):
 
         return token_usage.prices(self)
 
+    def ingest_transcript(
+        self,
+        path: str,
+        session_id: str | None = None,
+        agent_type: str | None = None,
+        agent_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Record the measured usage of a Claude Code transcript (and its subagents' files)."""
+        from .records import tokens as token_usage
+
+        return token_usage.ingest_transcript(self, path, session_id, agent_type, agent_id)
+
     # -- skill outputs ---------------------------------------------------------
 
     def save_skill_output(

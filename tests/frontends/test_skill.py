@@ -24,6 +24,8 @@ SERVING = {"mcp", "dashboard"}
 # numbers in runs of three, every punctuation mark on its own. It overestimates prose.
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d{1,3}|[^\sA-Za-z\d]")
 
+INSTALL_HOOKS_HINT = "  Next: `bazinga-db install-hooks` records Claude Code's exact token usage as agents stop"
+
 
 def estimated_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
@@ -56,6 +58,7 @@ def project(tmp_path: Path) -> Path:
     assert result.out == (
         f"✓ Skill installed: {root / SKILL_DIR} (SKILL.md created, scripts/bazinga_db.py created, "
         f"{len(reference_files())} references created)\n"
+        f"{INSTALL_HOOKS_HINT}\n"
     )
     return root
 
@@ -335,6 +338,7 @@ def test_install_refuses_to_overwrite_a_modified_copy(project: Path) -> None:
     assert forced.out == (
         f"✓ Skill installed: {project / SKILL_DIR} (SKILL.md replaced, scripts/bazinga_db.py unchanged, "
         f"{len(reference_files())} references unchanged)\n"
+        f"{INSTALL_HOOKS_HINT}\n"
     )
     assert skill_md.read_text(encoding="utf-8") == render_skill_md()
 

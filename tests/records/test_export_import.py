@@ -24,7 +24,8 @@ def table_rows(path: str, table: str, *, without_ids: bool = False) -> list[tupl
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
     if without_ids and "id" in columns and table not in ("task_groups",):
         columns.remove("id")
-    order = "session_id" if table == "sessions" else "key" if table == "configuration" else "rowid"
+    order = {"sessions": "session_id", "configuration": "key", "_transcript_offsets": "session_id, path"}.get(
+        table, "rowid")
     rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}").fetchall()
     connection.close()
     return rows
@@ -73,7 +74,7 @@ def test_importing_twice_adds_nothing(demo_db: str, tmp_path: Path, cli) -> None
     again = cli("import", "-", db=copy, input=export.read_text())
     assert again.code == 0, again
     assert again.out.splitlines()[0] == "✓ Imported 0 rows from stdin"
-    assert "  orchestration_logs: 0 new, 25 identical" in again.out
+    assert "  orchestration_logs: 0 new, 28 identical" in again.out
     assert {table: table_rows(copy, table) for table in TABLE_ORDER} == before
 
 
@@ -86,7 +87,7 @@ def test_import_into_a_busy_database_renumbers_and_keeps_order(demo_db: str, sto
         source.export(output=text)
         session = source.list_sessions()[0]["session_id"]
     report = store.import_(text.getvalue().splitlines())
-    assert report["tables"]["orchestration_logs"]["renumbered"] == 25
+    assert report["tables"]["orchestration_logs"]["renumbered"] == 28
     assert report["tables"]["state_snapshots"]["renumbered"] == 2
     assert report["tables"]["decisions"]["renumbered"] == 0  # its ids were free
     for table in TABLE_ORDER:
@@ -104,7 +105,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
         session = source.list_sessions()[0]["session_id"]
         text = io.StringIO()
         summary = source.export(session_id=session, output=text)
-    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 25
+    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 28
     store.create_session(session, "simple", "something else entirely")
     store.log_interaction(session, "pm", "already here", idempotency_key="k1")
     lines = text.getvalue().splitlines()
@@ -116,7 +117,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
     report = store.import_(lines)
     assert report["tables"]["sessions"] == {"inserted": 0, "identical": 0, "conflicts": 1, "renumbered": 0}
     assert report["tables"]["orchestration_logs"]["conflicts"] == 1
-    assert report["tables"]["orchestration_logs"]["inserted"] == 24
+    assert report["tables"]["orchestration_logs"]["inserted"] == 27
     assert store.get_session(session)["original_requirements"] == "something else entirely"
 
 

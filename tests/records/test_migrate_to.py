@@ -27,6 +27,8 @@ def populate(target: str) -> None:
         db.save_skill_output("sess_1", "lint", {"errors": 0, "warnings": 3}, agent_type="qa", iteration=2)
         db.set_config("max_parallel_developers", 4)
         db.log_decision("sess_1", "spawn_developers", {"count": 3}, iteration=1)
+        # measured usage and the read positions of its transcript files
+        db.ingest_transcript(str(Path(__file__).resolve().parent.parent / "examples" / "transcript.jsonl"), "sess_1")
 
 
 def dump(target: str) -> dict[str, list[dict[str, Any]]]:
@@ -64,7 +66,8 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, postgres_server):
     to_sqlite = run_cli("migrate-to", back, db=url)
     assert to_sqlite.code == 0, to_sqlite
     assert to_sqlite.out.startswith(f"✓ Copied {sum(expected_counts.values())} rows from postgresql://")
-    assert "  orchestration_logs  25" in to_sqlite.out
+    assert any(line.split() == ["orchestration_logs", "25"] for line in to_sqlite.out.splitlines())
+    assert any(line.split() == ["_transcript_offsets", "2"] for line in to_sqlite.out.splitlines())
     assert dump(back) == dump(original)
 
     # New rows continue after the highest id ever used, on both copies.

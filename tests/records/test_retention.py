@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,10 @@ def fill(db: BazingaDB, session_id: str, status: str | None) -> None:
     db.save_success_criteria(session_id, [{"criterion": "tests pass", "status": "met"}])
     db.save_development_plan(session_id, "work", "one phase", ["build"])
     db.save_event(session_id, "validator_verdict", {"verdict": "ACCEPT"})
+    transcript = Path(db.location).parent / f"{session_id}.jsonl"  # measured usage and its read position
+    transcript.write_text(json.dumps({"type": "assistant", "message": {
+        "id": f"msg_{session_id}", "model": "local-model", "usage": {"input_tokens": 1, "output_tokens": 2}}}) + "\n")
+    db.ingest_transcript(str(transcript), session_id)
     if status:
         db.update_session_status(session_id, status)
 
@@ -63,8 +69,8 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert report["dry_run"] is True
     assert report["sessions"] == ["old_done", "old_failed", "old_no_end"]
     assert report["removed"] == {"sessions": 3, "orchestration_logs": 3, "state_snapshots": 3, "task_groups": 3,
-                                 "task_group_events": 6, "token_usage": 3, "skill_outputs": 3, "decisions": 3,
-                                 "success_criteria": 3, "development_plans": 3, "events": 3}
+                                 "task_group_events": 6, "token_usage": 6, "skill_outputs": 3, "decisions": 3,
+                                 "_transcript_offsets": 3, "success_criteria": 3, "development_plans": 3, "events": 3}
     assert report["session_details"] == [
         {"session_id": "old_done", "status": "completed", "end_time": "2024-01-01T00:00:00.000Z",
          "created_at": "2024-01-01T00:00:00.000Z"},
@@ -76,7 +82,7 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert counts(db_path) == before
     text = cli("prune", "--older-than", "30d", "--dry-run").out.rstrip().splitlines()
     assert text[0].startswith("✓ Would remove 3 completed or failed session(s) older than ")
-    assert text[0].endswith("decisions 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
+    assert text[0].endswith("decisions 3, _transcript_offsets 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
     # Every session the real run would delete, by id, with its status and end time.
     assert text[1:] == [
         "  old_done    completed  ended 2024-01-01T00:00:00.000Z",
@@ -148,7 +154,7 @@ def test_compare_sessions_side_by_side(aged: BazingaDB, cli) -> None:  # type: i
     assert result.code == 0, result
     a, b = result.json()["sessions"]
     assert (a["session_id"], b["session_id"]) == ("old_done", "new_done")
-    assert a["total_tokens"] == 1000 and b["total_tokens"] == 1_001_000
+    assert a["total_tokens"] == 1003 and b["total_tokens"] == 1_001_003  # 3 measured tokens each
     assert a["cost_usd"] is None and b["cost_usd"] == pytest.approx(2.5)
     assert (a["groups_completed"], a["groups_total"], b["groups_completed"], b["groups_total"]) == (1, 1, 1, 2)
     assert (a["revisions"], b["revisions"]) == (0, 1)

@@ -23,6 +23,11 @@ def back_to_version_1(db_path: str) -> None:
     for table in schema.TABLES[len(schema.TABLES_V1):]:
         connection.execute(f"DROP TABLE {table.name}")
     for table, columns in schema.ADDED_COLUMNS.items():
+        first = {index.name for index in schema.TABLES_BY_NAME[table].indexes}
+        for (index,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)):
+            if index not in first:  # an index a later migration added (it may use the added columns)
+                connection.execute(f"DROP INDEX {index}")
         for column in columns:
             connection.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
     connection.execute("DELETE FROM _migrations WHERE id >= 2")

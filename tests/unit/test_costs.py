@@ -14,7 +14,8 @@ def test_models_are_priced_by_exact_name_then_prefix_then_family() -> None:
     table = effective_prices(None)
     assert match_price("gpt-4o", table) == ("gpt-4o", DEFAULT_PRICES["gpt-4o"])
     assert match_price("gpt-4o-mini-2024-07-18", table)[0] == "gpt-4o-mini"  # type: ignore[index]
-    assert match_price("claude-sonnet-4-5-20250929", table)[0] == "claude-sonnet-4"  # type: ignore[index]
+    assert match_price("claude-sonnet-4-5-20250929", table)[0] == "claude-sonnet-4-5"  # type: ignore[index]
+    assert match_price("claude-sonnet-4-20250514", table)[0] == "claude-sonnet-4"  # type: ignore[index]
     assert match_price("claude-opus-4-5", table)[0] == "claude-opus-4-5"  # type: ignore[index]
     assert match_price("claude-3-opus-20240229", table)[0] == "opus"  # type: ignore[index]
     assert match_price("GPT-4O", table)[0] == "gpt-4o"  # type: ignore[index]
@@ -66,7 +67,7 @@ def test_token_summary_adds_costs_beside_the_existing_keys(store: BazingaDB) -> 
     assert summary["priced_calls"] == 2
     assert summary["details"]["pm"] == {"tokens": 5000, "calls": 1, "input_tokens": 0, "output_tokens": 0,
                                         "cache_read_tokens": 0, "cache_write_tokens": 0, "cost_usd": None,
-                                        "priced_calls": 0}
+                                        "priced_calls": 0, "cache_write_1h_tokens": 0, "source": "reported"}
     by_group = store.token_summary("s1", by="group")
     assert by_group["by"] == "group_id"
     assert by_group["cost_breakdown"] == {"group_b": pytest.approx(haiku), "unknown": None, "group_a": pytest.approx(gpt)}

@@ -39,6 +39,8 @@ def dashboard_snapshot(db: Store, session_id: str) -> dict[str, Any]:
         "task_group_counts": task_groups.status_counts(groups),
         "token_usage": {"total_tokens": usage["total_tokens"], "by_agent_type": usage["breakdown"],
                         "cost_usd": usage["cost_usd"]},
+        # Beside the seed's token_usage (kept as it was): where the figures come from, by kind.
+        "token_usage_detail": _usage_by_kind(usage),
         "log_count": log_count["n"] if log_count else 0,
         "recent_logs": recent,
         "states": states,
@@ -114,6 +116,10 @@ def _session_summary(tx: Transaction, session_id: str, now: str) -> dict[str, An
         "total_tokens": usage["total_tokens"],
         "tokens_by_agent_type": usage["breakdown"],
         "cost_usd": usage["cost_usd"],
+        "token_source": usage["source"],
+        "tokens_by_kind": {kind: usage[kind] for kind in tokens.KINDS},
+        "measured_tokens": usage["measured"]["tokens"],
+        "reported_tokens": usage["reported"]["tokens"],
         "groups_total": len(groups),
         "groups_completed": counts.get("completed", 0),
         "groups_failed": counts.get("failed", 0),
@@ -122,4 +128,15 @@ def _session_summary(tx: Transaction, session_id: str, now: str) -> dict[str, An
         "review_outcomes": reviews,
         "log_count": int(log_stats["n"]) if log_stats else 0,
         "iterations": log_stats["iterations"] if log_stats else None,
+    }
+
+
+def _usage_by_kind(usage: dict[str, Any]) -> dict[str, Any]:
+    """Where the figures come from and the tokens by kind (input, output, cache read/write)."""
+    return {
+        "source": usage["source"],
+        **{kind: usage[kind] for kind in tokens.KINDS},
+        "measured": usage["measured"],
+        "reported": usage["reported"],
+        **({"note": usage["note"]} if "note" in usage else {}),
     }

@@ -57,6 +57,7 @@ ORDER_BY = {
     "sessions": "created_at, session_id",
     "task_groups": "session_id, created_at, id",
     "configuration": "key",
+    **{name: ", ".join(key) for name, key in KEYED.items() if name not in ("sessions", "task_groups", "configuration")},
 }
 
 
@@ -180,7 +181,7 @@ def _import_keyed(tx: Any, table: str, items: list[tuple[int, dict[str, Any]]],
         missing = [column for column in key_columns if row.get(column) in (None, "")]
         if missing:
             raise InvalidInput(f"line {number}: a {table} row without {missing[0]}")
-        if table == "task_groups":
+        if table in SESSION_TABLES:  # task groups, transcript read positions
             _require_parent(tx, row, number, known)
         key = tuple(row[column] for column in key_columns)
         where = " AND ".join(f"{column} = ?" for column in key_columns)

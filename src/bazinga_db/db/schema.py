@@ -218,6 +218,32 @@ TABLES_V1: tuple[Table, ...] = (
     ),
 )
 
+# Schema version 3 (migration m003): token usage measured from Claude Code transcripts.
+# The columns m003 adds to token_usage; a record's ``source`` says where its figures came from.
+TOKEN_USAGE_COLUMNS_V3: tuple[Column, ...] = (
+    Column("source", not_null=True, default="'reported'"),  # reported (log-tokens) or measured (a transcript)
+    Column("message_id"),  # the API message a measured record counts (de-duplication key, with request_id)
+    Column("request_id"),
+    Column("cache_write_1h_tokens", "INTEGER"),  # the part of cache_write_tokens written for one hour
+    Column("stop_reason"),  # null while a streamed message is incomplete: a later copy replaces it
+    Column("transcript_path"),  # the file the counted copy was read from
+)
+# The tables m003 creates. How far each transcript file was read, per session: the next
+# read starts at ``read_to`` (a byte offset just after the last complete line).
+TABLES_V3: tuple[Table, ...] = (
+    Table(
+        "_transcript_offsets",
+        [
+            _session_ref(),
+            Column("path", not_null=True),
+            Column("read_to", "INTEGER", not_null=True, default="0"),
+            Column("size_bytes", "INTEGER"),
+            Column("mtime", "REAL"),
+            Column("updated_at"),
+        ],
+        primary_key=("session_id", "path"),
+    ),
+)
 # Schema version 5 (m005_workflow_records) -- the workflow records of a run: success
 # criteria, the development plan and typed events. Never edit once released.
 TABLES_V5: tuple[Table, ...] = (
@@ -274,6 +300,7 @@ TABLES_V5: tuple[Table, ...] = (
 
 # Columns later migrations add to tables of an earlier version, by table.
 ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "token_usage": TOKEN_USAGE_COLUMNS_V3,
     # m005: an agent's reasoning is a log entry (log_type 'reasoning') with its phase.
     "orchestration_logs": (
         Column("reasoning_phase"),
@@ -282,8 +309,9 @@ ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-# Every table of the current schema, parents before children.
-TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V5
+# Every table of the current schema, in creation order: what export, migrate-to, prune and
+# doctor walk. A migration that creates tables adds its tuple here.
+TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V3 + TABLES_V5
 TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 

@@ -135,3 +135,37 @@ def mcp_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, 
     from .mcp import serve_command
 
     return serve_command(arguments, invocation, out, err)
+
+
+def hook_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    """One Claude Code hook event from stdin. Never exit 2: Claude Code would keep the agent
+    working. Success prints ``{}``; a failure prints one stderr line, writes nothing, exits 1."""
+    import os
+    import sys
+
+    from ..skill.hooks import handle_event, read_event
+
+    try:
+        problem = handle_event(read_event(sys.stdin.buffer.read()), invocation.db)
+    except Exception as exc:  # any failure: one line, exit 1, the agent carries on
+        if os.environ.get("BAZINGA_DB_DEBUG"):
+            raise  # a traceback and exit 1, still never 2
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        print(f"bazinga-db hook: {' '.join(str(message).split())}", file=err)
+        return 1
+    if problem:
+        print(f"bazinga-db hook: {problem}", file=err)
+    print("{}", file=out)
+    return 0
+
+
+def install_hooks_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    from ..skill.hooks import confirmation, install_hooks
+    from .render import dumps
+
+    result = install_hooks(arguments.get("settings"))
+    if invocation.json:
+        print(dumps(result), file=out)
+    elif not invocation.quiet:
+        print(confirmation(result), file=out)
+    return 0

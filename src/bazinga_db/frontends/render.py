@@ -182,6 +182,12 @@ def compare_sessions_text(result: dict[str, Any]) -> str:
     ]
     for agent in sorted(set(a["tokens_by_agent_type"]) | set(b["tokens_by_agent_type"])):
         rows.append((f"  {_label(agent)}", *(f"{s['tokens_by_agent_type'].get(agent, 0):,}" for s in (a, b))))
+    if any(s.get("token_source", "reported") != "reported" for s in (a, b)):
+        # Measured usage (Claude Code transcripts): say where the figures come from, by kind.
+        rows.append(("  source", a["token_source"], b["token_source"]))
+        for kind, label in (("input_tokens", "input"), ("output_tokens", "output"),
+                            ("cache_read_tokens", "cache read"), ("cache_write_tokens", "cache write")):
+            rows.append((f"  {label}", *(f"{s['tokens_by_kind'][kind]:,}" for s in (a, b))))
     rows += [
         ("cost (USD)", cost(a), cost(b)),
         ("task groups done", *(f"{s['groups_completed']}/{s['groups_total']}" for s in (a, b))),

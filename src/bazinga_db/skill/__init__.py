@@ -235,4 +235,5 @@ def confirmation(result: dict[str, Any]) -> str:
     for status in dict.fromkeys(references):
         parts.append(f"{references.count(status)} {REFERENCES_FOLDER} {status}")
     details = ", ".join(parts)
-    return f"✓ Skill installed: {result['skill_dir']} ({details})"
+    return (f"✓ Skill installed: {result['skill_dir']} ({details})\n"
+            "  Next: `bazinga-db install-hooks` records Claude Code's exact token usage as agents stop")

@@ -10,10 +10,17 @@ date, so every deployment can override them with ``set-config prices '{…}'``:
 
 Each entry replaces the default of the same name; ``null`` removes a default (its model
 then has no price). ``input`` and ``output`` are required; ``cache_read`` and
-``cache_write`` default to the input price. A model is priced by its exact name first,
-then by the longest entry its name starts with followed by ``-``, ``@``, ``:`` or ``.``
-(``claude-sonnet-4-5-20250929`` uses ``claude-sonnet-4-5``), then by a family word it
-contains (``opus``, ``sonnet``, ``haiku``).
+``cache_write`` (5-minute cache writes) default to the input price, ``cache_write_1h``
+(1-hour cache writes) to the ``cache_write`` price.
+
+A model is priced by its exact name first. A Claude id is then read as a family and a
+version, whatever its spelling (``claude-opus-4-1-20250805``, ``claude-3-5-haiku-latest``,
+``us.anthropic.claude-sonnet-4-5-20250929-v1:0``, ``claude-sonnet-4-5@20250929``), and gets
+the entry of that family with the highest version not above its own: a point release
+newer than the table (``claude-opus-4-9``) is priced like the newest one listed before it.
+Other names use the longest entry they start with followed by ``-``, ``@``, ``:`` or
+``.`` (``gpt-4o-mini-2024-07-18`` uses ``gpt-4o-mini``), then a family word they contain
+(``opus``, ``sonnet``, ``haiku``).
 """
 
 from __future__ import annotations
@@ -26,21 +33,43 @@ from typing import Any
 from ..errors import InvalidInput
 
 PRICES_KEY = "prices"
-PRICE_FIELDS = ("input", "output", "cache_read", "cache_write")
+PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+# The day the Anthropic rows below were checked against the vendors' price pages.
+PRICES_CHECKED = "2026-12-04"
 
-# Defaults: USD per million tokens (input, output, cache read, cache write). They may be
-# out of date; override them with `set-config prices`.
+# Defaults: USD per million tokens. They go out of date; override them with `set-config prices`.
+def _claude(input: float, output: float, cache_read: float) -> dict[str, float]:
+    # Anthropic bills 5-minute cache writes at 1.25x input and 1-hour writes at 2x input.
+    return {"input": input, "output": output, "cache_read": cache_read,
+            "cache_write": round(input * 1.25, 6), "cache_write_1h": round(input * 2, 6)}
+
+
 DEFAULT_PRICES: dict[str, dict[str, float]] = {
-    # Anthropic (cache write = 5-minute cache writes)
-    "claude-opus-4-5": {"input": 5.0, "output": 25.0, "cache_read": 0.5, "cache_write": 6.25},
-    "claude-opus-4": {"input": 15.0, "output": 75.0, "cache_read": 1.5, "cache_write": 18.75},
-    "claude-sonnet-4": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_write": 3.75},
-    "claude-3-7-sonnet": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_write": 3.75},
-    "claude-haiku-4-5": {"input": 1.0, "output": 5.0, "cache_read": 0.1, "cache_write": 1.25},
-    "claude-3-5-haiku": {"input": 0.8, "output": 4.0, "cache_read": 0.08, "cache_write": 1.0},
-    "opus": {"input": 15.0, "output": 75.0, "cache_read": 1.5, "cache_write": 18.75},
-    "sonnet": {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_write": 3.75},
-    "haiku": {"input": 0.8, "output": 4.0, "cache_read": 0.08, "cache_write": 1.0},
+    # Anthropic list prices, checked on PRICES_CHECKED. claude-haiku-5-5: prompts up to 100k
+    # tokens (longer prompts cost 5x); claude-sonnet-5-5 reads: 0.10 since 2026-10-07.
+    "claude-fable-5-2": _claude(8.0, 40.0, 0.2),
+    "claude-fable-5-1": _claude(10.0, 50.0, 0.25),
+    "claude-opus-5-5": _claude(4.0, 20.0, 0.2),
+    "claude-opus-5": _claude(5.0, 25.0, 0.5),
+    "claude-sonnet-5-5": _claude(2.0, 10.0, 0.1),
+    "claude-sonnet-5": _claude(2.0, 10.0, 0.2),
+    "claude-haiku-5-5": _claude(0.1, 0.5, 0.01),
+    "claude-opus-4-8": _claude(5.0, 25.0, 0.5),
+    "claude-opus-4-7": _claude(5.0, 25.0, 0.5),
+    "claude-opus-4-6": _claude(5.0, 25.0, 0.5),
+    "claude-opus-4-5": _claude(5.0, 25.0, 0.5),
+    "claude-opus-4-1": _claude(15.0, 75.0, 1.5),
+    "claude-opus-4": _claude(15.0, 75.0, 1.5),
+    "claude-sonnet-4-6": _claude(3.0, 15.0, 0.3),
+    "claude-sonnet-4-5": _claude(3.0, 15.0, 0.3),
+    "claude-sonnet-4": _claude(3.0, 15.0, 0.3),
+    "claude-haiku-4-5": _claude(1.0, 5.0, 0.1),
+    "claude-3-7-sonnet": _claude(3.0, 15.0, 0.3),
+    "claude-3-5-haiku": _claude(0.8, 4.0, 0.08),
+    # Family words, for names that carry no readable version ("my-opus-proxy").
+    "opus": _claude(15.0, 75.0, 1.5),
+    "sonnet": _claude(3.0, 15.0, 0.3),
+    "haiku": _claude(0.8, 4.0, 0.08),
     # OpenAI (cache write is billed as ordinary input)
     "gpt-5": {"input": 1.25, "output": 10.0, "cache_read": 0.125, "cache_write": 1.25},
     "gpt-5-mini": {"input": 0.25, "output": 2.0, "cache_read": 0.025, "cache_write": 0.25},
@@ -56,7 +85,7 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
 }
 
 # Words that name a family inside longer model names ("claude-3-opus-20240229").
-FAMILY_WORDS = ("opus", "sonnet", "haiku")
+FAMILY_WORDS = ("opus", "sonnet", "haiku", "fable")
 _PREFIX_BOUNDARY = ("-", "@", ":", ".")
 
 
@@ -114,8 +143,37 @@ def effective_prices(configured: Any) -> dict[str, dict[str, float]]:
     return table
 
 
+def claude_version(model: str) -> tuple[str, tuple[int, int]] | None:
+    """A Claude id's family and (major, minor) version, or None when it names no Claude model.
+
+    Both spellings are read: family first (``claude-opus-4-1-20250805``) and version first
+    (``claude-3-5-haiku-latest``). Numbers of more than two digits are dates, not versions.
+    """
+    lowered = model.lower()
+    at = lowered.find("claude")
+    if at < 0:
+        return None
+    words = [word for word in re.split(r"[^a-z0-9]+", lowered[at + len("claude"):].split("[", 1)[0]) if word]
+    numbers: list[int] = []
+    family = None
+    for word in words:
+        if word in FAMILY_WORDS and family is None:
+            family = word
+            if numbers:  # version-first spelling: the version is already read
+                break
+        elif word.isdigit() and len(word) <= 2 and len(numbers) < 2:
+            numbers.append(int(word))
+        elif family is not None:
+            break
+        else:
+            return None  # something else between "claude" and the family
+    if family is None or not numbers:
+        return None
+    return family, (numbers[0], numbers[1] if len(numbers) > 1 else 0)
+
+
 def match_price(model: str, table: dict[str, dict[str, float]]) -> tuple[str, dict[str, float]] | None:
-    """The entry pricing ``model``: exact name, then longest prefix, then a family word."""
+    """The entry pricing ``model``: exact name, Claude family and version, longest prefix, family word."""
     if model in table:
         return model, table[model]
     lowered = model.lower()
@@ -123,6 +181,16 @@ def match_price(model: str, table: dict[str, dict[str, float]]) -> tuple[str, di
     if lowered in lowered_table:
         key = lowered_table[lowered]
         return key, table[key]
+    wanted = claude_version(model)
+    if wanted is not None:
+        candidates = []
+        for key in table:
+            found = claude_version(key)
+            if found is not None and found[0] == wanted[0] and found[1] <= wanted[1]:
+                candidates.append((found[1], key))
+        if candidates:
+            key = max(candidates)[1]
+            return key, table[key]
     prefixes = [
         key for low, key in lowered_table.items()
         if lowered.startswith(low) and lowered[len(low)] in _PREFIX_BOUNDARY
@@ -144,13 +212,19 @@ def cost_usd(
     output_tokens: int | None,
     cache_read_tokens: int | None,
     cache_write_tokens: int | None,
+    cache_write_1h_tokens: int | None = None,
 ) -> float:
-    """Dollars for one call. ``input_tokens`` are the uncached input tokens."""
+    """Dollars for one call. ``input_tokens`` are the uncached input tokens;
+    ``cache_write_tokens`` are all cache writes, ``cache_write_1h_tokens`` the part of them
+    written with the 1-hour lifetime (the rest is priced as 5-minute writes)."""
     input_price = prices["input"]
+    write_price = prices.get("cache_write", input_price)
+    hour = min(cache_write_1h_tokens or 0, cache_write_tokens or 0)
     total = (
         (input_tokens or 0) * input_price
         + (output_tokens or 0) * prices["output"]
         + (cache_read_tokens or 0) * prices.get("cache_read", input_price)
-        + (cache_write_tokens or 0) * prices.get("cache_write", input_price)
+        + ((cache_write_tokens or 0) - hour) * write_price
+        + hour * prices.get("cache_write_1h", write_price)
     )
     return round(total / 1_000_000, 8)

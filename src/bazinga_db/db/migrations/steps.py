@@ -74,6 +74,25 @@ def m002_log_search(tx: Any) -> None:
     tx.execute(f"INSERT INTO {LOG_SEARCH_TABLE} ({LOG_SEARCH_TABLE}) VALUES ('rebuild')")
 
 
+def m003_token_sources(tx: Any) -> None:
+    """Measured token usage beside the reported estimates: token_usage gains its source,
+    the message it counts (unique per session) and the 1-hour cache writes; transcript
+    read positions get their table."""
+    present = set(table_columns(tx, "token_usage"))
+    for column in schema.TOKEN_USAGE_COLUMNS_V3:
+        if column.name not in present:  # an adopted file may carry a column of that name already
+            tx.execute(f"ALTER TABLE token_usage ADD COLUMN {schema.column_sql(column, tx.dialect)}")
+    # request_id is missing on some paths: COALESCE makes "no request id" one value, not many NULLs.
+    tx.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_tokens_message ON token_usage "
+        "(session_id, message_id, COALESCE(request_id, ''))"
+    )
+    for table in schema.TABLES_V3:
+        tx.execute(schema.create_table_sql(table, tx.dialect))
+        for index in table.indexes:
+            tx.execute(schema.create_index_sql(table, index))
+
+
 def m004_write_tokens(tx: Any) -> None:
     """PostgreSQL: the table of internal write tokens, one per inserted record, written in
     the record's transaction, so that a write run again after its connection died during
@@ -126,6 +145,9 @@ def table_columns(tx: Any, table: str) -> list[str]:
     if tx.dialect == "postgres":
         rows = tx.all(
             "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+
+
             "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             (table,),
         )
