@@ -62,8 +62,8 @@ class Operation:
     ``unchanged`` is the line when the write found everything already as asked.
     """
 
-    __slots__ = ("audience", "confirm", "example", "family", "name", "params", "summary", "tool", "unchanged",
-                 "write")
+    __slots__ = ("audience", "confirm", "example", "family", "mcp", "name", "params", "summary", "tool",
+                 "unchanged", "write")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class Operation:
         confirm: str | None = None,
         unchanged: str | None = None,
         family: str = "core",
+        mcp: bool = True,
     ) -> None:
         self.name = name
         self.summary = summary
@@ -90,6 +91,9 @@ class Operation:
         # "core": listed in full in SKILL.md; any other family is one line there and a
         # references/<family>.md file beside it, read by an agent only when it needs it.
         self.family = family
+        # False for another spelling of an operation that MCP already serves (its clients
+        # read every tool's schema on every turn: no tool twice).
+        self.mcp = mcp
         # "agent": used during a run, documented in full in SKILL.md; "operator": for
         # people and scripts around a run (export, prune, dashboard …), listed briefly.
         self.audience = audience
@@ -111,8 +115,8 @@ def _p(name: str, help: str, **options: Any) -> Param:
 
 SESSION = _p("session_id", "the orchestration session id", required=True, aliases=("session",), shared=True)
 GATE = [
-    Param("force", "mark it completed although required success criteria are unmet (needs --reason)", kind="flag"),
-    Param("reason", "why the run is complete anyway (recorded as a completion_override decision)"),
+    Param("force", "complete it although required success criteria are unmet (needs --reason)", kind="flag"),
+    Param("reason", "why (recorded as a decision)"),
 ]
 GROUP_FLAG = Param("group_id", "task group the record belongs to", aliases=("group",), shared=True)
 IDEMPOTENCY = Param(
@@ -121,13 +125,14 @@ IDEMPOTENCY = Param(
     aliases=("key",),
     shared=True,
 )
-SHARED_PARAMS = (SESSION, GROUP_FLAG, IDEMPOTENCY)
+SHARED_PARAMS = (SESSION, GROUP_FLAG, IDEMPOTENCY,
+                 Param("agent_id", "which agent of that role, e.g. developer_1", shared=True))
 
 OPERATIONS: list[Operation] = [
     Operation(
         "list-sessions", "Recent sessions, newest first.",
         [_p("limit", "how many (default 10)", kind="int"),
-         Param("status", "only sessions with this status: active, completed, failed")],
+         Param("status", "only this status: active, completed or failed")],
         write=False, example="list-sessions 5",
     ),
     Operation(
@@ -159,7 +164,7 @@ OPERATIONS: list[Operation] = [
             required=True, aliases=("agent",)),
          _p("content", "the text to log", required=True, aliases=("message",)),
          _p("iteration", "the orchestration iteration number", kind="int"),
-         _p("agent_id", "which agent of that role, e.g. developer_1"),
+         _p("agent_id", "which agent of that role, e.g. developer_1", shared=True),
          GROUP_FLAG,
          Param("log_type", "interaction (default) or another kind of entry"),
          IDEMPOTENCY],
@@ -169,7 +174,7 @@ OPERATIONS: list[Operation] = [
     Operation(
         "stream-logs", "The latest logs as Markdown, oldest first.",
         [SESSION, _p("limit", "how many entries (default 50)", kind="int"),
-         _p("offset", "skip this many of the newest entries (default 0)", kind="int")],
+         _p("offset", "skip the newest N entries (default 0)", kind="int")],
         write=False, example="stream-logs sess_abc123 20",
     ),
     Operation(
@@ -212,7 +217,7 @@ OPERATIONS: list[Operation] = [
     Operation(
         "update-task-group", "Change a task group (each change goes into its timeline).",
         [_p("group_id", "the group id", required=True, aliases=("group", "id")),
-         Param("session_id", "the group's session (needed only when several sessions have that group id)",
+         Param("session_id", "its session (needed only if several sessions have that group id)",
                aliases=("session",)),
          Param("status", "pending, in_progress, completed or failed"),
          Param("assigned_to", "the agent working on it"),
@@ -238,7 +243,7 @@ OPERATIONS: list[Operation] = [
         [SESSION,
          _p("agent_type", "the agent's role", required=True, aliases=("agent",)),
          _p("tokens", "tokens used (an estimate is fine)", kind="int"),
-         _p("agent_id", "which agent of that role"),
+         _p("agent_id", "which agent of that role, e.g. developer_1", shared=True),
          GROUP_FLAG,
          Param("model", "the model that was called"),
          Param("input_tokens", "input tokens", kind="int", aliases=("input",)),
@@ -330,7 +335,9 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         "mcp", "The MCP server on stdio, for an MCP client to start: one tool per operation (needs bazinga-db[mcp]).",
-        [], write=False, example="mcp", tool=True, audience="operator",
+        [Param("tools", "which tools to list: agent (default), core, workflow, operator, all, or tool names; "
+               "comma-separated")],
+        write=False, example="mcp --tools agent", tool=True, audience="operator",
     ),
 ]
 
@@ -368,7 +375,7 @@ OPERATIONS += [
         "update-session", "Set a session's status (the public project's form: --status S).",
         [SESSION, Param("status", "active, completed or failed", required=True, aliases=("s",)), *GATE],
         confirm="✓ Session {session} → {status}{forced_note}",
-        write=True, example="update-session sess_abc123 --status failed", audience="operator",
+        write=True, example="update-session sess_abc123 --status failed", audience="operator", mcp=False,
     ),
     Operation(
         "save-development-plan", "Save (or replace) the session's development plan with its phases.",
@@ -378,7 +385,7 @@ OPERATIONS += [
          _p("phases", 'a JSON list, e.g. [{"phase": 1, "name": "Auth", "status": "pending"}]', kind="json",
             required=True),
          _p("current_phase", "the phase being worked on", kind="int"),
-         _p("total_phases", "how many phases (default: the length of the list)", kind="int"),
+         _p("total_phases", "how many phases (default: the list's length)", kind="int"),
          _p("metadata", "extra facts (a JSON object)", kind="json")],
         confirm="✓ Saved the development plan of session {session} ({total_phases} phases)",
         family="plans", write=True,
@@ -402,7 +409,7 @@ OPERATIONS += [
         [SESSION,
          _p("event_subtype", "the kind of event", required=True, aliases=("subtype", "type")),
          _p("event_payload", "its content, a JSON value", kind="json", aliases=("payload",)),
-         Param("group_id", "the task group it concerns (default: the whole session)", aliases=("group",)),
+         Param("group_id", "the task group (default: the whole session)", aliases=("group",)),
          Param("agent_type", "the role that sent it", aliases=("agent",)),
          Param("iteration", "the iteration number", kind="int"),
          Param("payload_file", "read the payload from this JSON file"),
@@ -424,11 +431,11 @@ OPERATIONS += [
          _p("group_id", "the task group under investigation", required=True, aliases=("group",)),
          _p("iteration", "the step number, 1-20", kind="int", required=True),
          _p("status", "under_investigation, root_cause_found, hypothesis_eliminated, fix_proposed, "
-            "fix_verified, escalated, blocked or completed", required=True),
-         Param("state_data", "the investigation state, a JSON document", kind="json", aliases=("state",)),
-         Param("event_payload", "what this step found, a JSON document", kind="json", aliases=("event",)),
-         Param("state_file", "read the state from this JSON file"),
-         Param("event_file", "read the event payload from this JSON file")],
+            "fix_verified, escalated, blocked, completed", required=True),
+         Param("state_data", "the investigation state (JSON)", kind="json", aliases=("state",)),
+         Param("event_payload", "what this step found (JSON)", kind="json", aliases=("event",)),
+         Param("state_file", "or read the state from this file"),
+         Param("event_file", "or read the event payload from this file")],
         confirm="✓ Saved investigation iteration {iteration} of group {group_id} → {status}",
         family="events", write=True,
         example="""save-investigation-iteration sess_abc123 group_a 1 under_investigation --state '{"hypotheses": []}' --event '{"found": "nothing yet"}'""",
@@ -440,11 +447,11 @@ OPERATIONS += [
          _p("reasoning_phase", "understanding, approach, decisions, risks, blockers, pivot or completion",
             required=True, aliases=("phase",)),
          _p("content", "the reasoning text"),
-         Param("content_file", "read the text from this file (- for stdin)"),
-         Param("agent_id", "which agent of that role"),
+         Param("content_file", "or read the text from this file (- for stdin)"),
+         Param("agent_id", "which agent of that role, e.g. developer_1", shared=True),
          Param("iteration", "the iteration number", kind="int"),
          Param("confidence", "high, medium or low"),
-         Param("references", "files or links it rests on, a JSON list of text", kind="json"),
+         Param("references", "files or links it rests on (a JSON list)", kind="json"),
          IDEMPOTENCY],
         confirm="✓ Saved {agent} {reasoning_phase} reasoning for session {session}",
         family="reasoning", write=True,
@@ -478,7 +485,7 @@ OPERATIONS += [
     Operation(
         "state-history", "Every saved state of a type, newest first.",
         [SESSION, STATE_TYPE,
-         Param("group_id", "the states of this task group (default: the session-wide states)", aliases=("group",)),
+         Param("group_id", "this task group's states (default: session-wide)", aliases=("group",)),
          Param("limit", "only the newest N", kind="int")],
         write=False, example="state-history sess_abc123 pm --limit 5",
     ),
@@ -487,7 +494,7 @@ OPERATIONS += [
         [SESSION, STATE_TYPE,
          _p("from_id", "the older state's id (default: the one before TO_ID)", kind="int", aliases=("from",)),
          _p("to_id", "the newer state's id (default: the newest)", kind="int", aliases=("to",)),
-         Param("group_id", "the states of this task group (default: the session-wide states)", aliases=("group",))],
+         Param("group_id", "this task group's states (default: session-wide)", aliases=("group",))],
         write=False, example="state-diff sess_abc123 pm",
     ),
     Operation(
@@ -570,7 +577,7 @@ OPERATIONS += [
          Param("session_id", "the session to record it in (default: $BAZINGA_SESSION, else the newest active one)",
                aliases=("session",)),
          Param("agent_type", "whom the main file's usage belongs to (default orchestrator)", aliases=("agent",)),
-         Param("agent_id", "which agent of that role")],
+         Param("agent_id", "which agent of that role, e.g. developer_1", shared=True)],
         confirm="✓ Recorded {messages} messages ({updated} updated, {duplicates} duplicates skipped) from "
                 "{file_count} transcript file(s) in session {session}: {total_tokens:,} tokens measured",
         write=True, example="ingest-transcript examples/transcript.jsonl --session sess_abc123",

@@ -22,6 +22,7 @@ from bazinga_db.skill import install_skill
 from conftest import run_cli
 
 STORE_OPERATIONS = [operation for operation in operations.OPERATIONS if not operation.tool]
+MCP_OPERATIONS = [operation for operation in STORE_OPERATIONS if operation.mcp]  # one spelling per tool
 SAMPLE_VALUES = {"str": "x", "int": "3", "json": '{"a": 1}'}
 PYTHON_TYPES = {"str": str, "int": int, "flag": bool}
 
@@ -79,14 +80,14 @@ def test_mcp_tools_match_the_operations(db_path: str) -> None:
     async def list_tools() -> list[Any]:
         db = BazingaDB(db_path)
         try:
-            async with Client(build_server(db)) as client:
+            async with Client(build_server(db, "all")) as client:
                 return (await client.list_tools()).tools
         finally:
             db.close()
 
     tools = {tool.name: tool for tool in asyncio.run(list_tools())}
-    assert set(tools) == {operation.method for operation in STORE_OPERATIONS}
-    for operation in STORE_OPERATIONS:
+    assert set(tools) == {operation.method for operation in MCP_OPERATIONS}
+    for operation in MCP_OPERATIONS:
         schema = tools[operation.method].input_schema
         method = getattr(BazingaDB, operation.method)
         assert list(schema["properties"]) == [p.name for p in api_parameters(method)]

@@ -28,7 +28,7 @@ def populate(target: str) -> None:
         db.set_config("max_parallel_developers", 4)
         db.log_decision("sess_1", "spawn_developers", {"count": 3}, iteration=1)
         # measured usage and the read positions of its transcript files
-        db.ingest_transcript(str(Path(__file__).resolve().parent.parent / "examples" / "transcript.jsonl"), "sess_1")
+        db.ingest_transcript(str(Path(__file__).resolve().parents[2] / "examples" / "transcript.jsonl"), "sess_1")
 
 
 def dump(target: str) -> dict[str, list[dict[str, Any]]]:

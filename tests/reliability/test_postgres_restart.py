@@ -324,7 +324,8 @@ def test_write_tokens_stay_out_of_records_and_old_ones_are_deleted(relay_db: tup
         row = db.log_interaction("s1", "developer", "one")
         db.log_interaction("s1", "developer", "two", idempotency_key="k")  # a key: no token needed
         assert set(row) == {"id", "session_id", "timestamp", "iteration", "agent_type", "agent_id", "content",
-                            "group_id", "log_type", "idempotency_key"}
+                            "group_id", "log_type", "idempotency_key",
+                            "reasoning_phase", "confidence_level", "references_json"}  # reasoning's columns
         assert count(url, "SELECT COUNT(*) AS n FROM _write_tokens") == 1
         db.log_interaction("s1", "developer", "three")
         with psycopg_connection(url) as connection:

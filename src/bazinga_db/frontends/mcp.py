@@ -72,7 +72,41 @@ _SESSION_RESOURCES = {  # the last part of bazinga://sessions/{session_id}/<part
 
 def store_operations() -> list[Operation]:
     """The operations served as tools: every one that is a store method."""
-    return [operation for operation in operations.OPERATIONS if not operation.tool]
+    return [operation for operation in operations.OPERATIONS if not operation.tool and operation.mcp]
+
+
+# What ``bazinga-db mcp --tools`` can select: every client reads the whole tool list on
+# every turn, so an agent loads only what it uses. "agent" (the default) is what agents
+# call during a run; "core" its records of the first version, "workflow" the workflow
+# records (criteria, plan, events, reasoning); "operator" the commands for people.
+WORKFLOW_FAMILIES = ("criteria", "plans", "events", "reasoning")
+TOOL_SETS = {
+    "agent": lambda operation: operation.audience == "agent",
+    "core": lambda operation: operation.audience == "agent" and operation.family == "core",
+    "workflow": lambda operation: operation.family in WORKFLOW_FAMILIES,
+    "operator": lambda operation: operation.audience != "agent",
+    "all": lambda operation: True,
+}
+DEFAULT_TOOLS = "agent"
+
+
+def selected_operations(tools: str | None = None) -> list[Operation]:
+    """The store operations of a ``--tools`` value: set names or tool names, comma-separated."""
+    words = [word.strip().lower() for word in (tools or DEFAULT_TOOLS).split(",") if word.strip()]
+    by_name = {tool_name(operation): operation for operation in store_operations()}
+    chosen: set[str] = set()
+    for word in words:
+        if word in TOOL_SETS:
+            chosen.update(name for name, operation in by_name.items() if TOOL_SETS[word](operation))
+        elif word.replace("-", "_") in by_name:
+            chosen.add(word.replace("-", "_"))
+        else:
+            raise UsageError(
+                f"unknown tool set {word!r} for --tools; the sets are: {', '.join(TOOL_SETS)} "
+                "(or tool names, comma-separated)",
+                hint=f"e.g. --tools {DEFAULT_TOOLS},workflow",
+            )
+    return [operation for name, operation in by_name.items() if name in chosen]
 
 
 def tool_name(operation: Operation) -> str:
@@ -87,7 +121,7 @@ def tool(operation: Operation) -> types.Tool:
     arguments where a JSON document's shape matters; every other argument's schema and
     help say enough (every character here is in the client's context on every turn)."""
     description = operation.summary
-    if any(param.kind == "json" for param in operation.params):
+    if any(param.kind == "json" and param.required for param in operation.params):
         description += f"\nExample: {example_arguments(operation)}"
     return types.Tool(
         name=tool_name(operation),
@@ -146,10 +180,10 @@ class StoreTools:
     """The tools and resources over one open store. SQLite connections are not for
     concurrent use, and each call runs on a worker thread, so calls take turns."""
 
-    def __init__(self, db: BazingaDB) -> None:
+    def __init__(self, db: BazingaDB, tools: str | None = None) -> None:
         self.db = db
         self._lock = threading.Lock()
-        self.operations = {tool_name(operation): operation for operation in store_operations()}
+        self.operations = {tool_name(operation): operation for operation in selected_operations(tools)}
         self.tools = [tool(operation) for operation in self.operations.values()]
         self._wrapped = {name for name, operation in self.operations.items() if wraps_result(operation)}
 
@@ -267,9 +301,10 @@ def api_type_hints(method: Callable[..., Any]) -> dict[str, Any]:
     return typing.get_type_hints(method, localns={"Any": Any, "TextIO": TextIO, "Iterable": Iterable})
 
 
-def build_server(db: BazingaDB) -> Server[Any]:
-    """An MCP server over ``db`` with one tool per store operation and session resources."""
-    store = StoreTools(db)
+def build_server(db: BazingaDB, tools: str | None = None) -> Server[Any]:
+    """An MCP server over ``db`` with one tool per selected store operation (``tools``: the
+    ``--tools`` value, default the agents' set) and session resources."""
+    store = StoreTools(db, tools)
     return Server(
         SERVER_NAME,
         version=__version__,
@@ -284,10 +319,11 @@ def build_server(db: BazingaDB) -> Server[Any]:
 
 def serve_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: TextIO) -> int:
     """``bazinga-db mcp``: serve over stdio until the client closes the connection."""
+    selected_operations(arguments.get("tools"))  # a bad --tools fails before anything is opened
     db = BazingaDB(invocation.db)
 
     async def serve() -> None:
-        server = build_server(db)
+        server = build_server(db, arguments.get("tools"))
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
