@@ -145,9 +145,6 @@ def table_columns(tx: Any, table: str) -> list[str]:
     if tx.dialect == "postgres":
         rows = tx.all(
             "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ?",
-
-
             "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             (table,),
         )
