@@ -200,3 +200,18 @@ def test_the_dashboard_listens_again_after_losing_its_connections(postgres_serve
             assert next_update(stream, "heard after reconnecting")["logs"][-1]["agent_type"] == "pm"
     finally:
         stop_server(running)
+
+
+def test_the_password_never_reaches_a_page_or_the_output(postgres_server: PostgresServer, database: str) -> None:
+    url = postgres_server.url(database)
+    seed(url)
+    secret = "hunter2-never-shown"
+    with_password = url.replace("://postgres@", f"://postgres:{secret}@")  # trust auth: accepted, unused
+    running = start_server(with_password)
+    try:
+        bodies = [running.get(path)[2] for path in ("/", f"/sessions/{SESSION}", "/api/sessions")]
+        assert running.json("/api/sessions")["database"] == with_password.replace(secret, "***")
+    finally:
+        stop_server(running)
+    assert all(secret.encode() not in body for body in bodies)
+    assert secret not in running.banner and "postgres:***@" in running.banner

@@ -57,9 +57,11 @@ def seed(path: str) -> None:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+    def __init__(self, process: subprocess.Popen[str], url: str, banner: str = "") -> None:
         self.process = process
         self.url = url
+        #: The line the command printed on start ("Dashboard of … at …").
+        self.banner = banner
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(self.url + path.lstrip("/"), headers=headers or {})
@@ -86,7 +88,7 @@ def start_server(db: str, *args: str, cwd: Path | None = None) -> Server:
         process.kill()
         raise AssertionError(f"the dashboard did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
     url = match.group(1).replace("0.0.0.0", "127.0.0.1")
-    return Server(process, url)
+    return Server(process, url, line)
 
 
 def stop_server(server: Server) -> None:
