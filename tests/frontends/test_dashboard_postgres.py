@@ -10,6 +10,8 @@ test_dashboard.py.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ import pytest
 
 from conftest import run_cli
 from dashboard_helpers import SESSION, Server, seed, start_server, stop_server
-from postgres_helper import PostgresServer
+from postgres_helper import PostgresServer, start_postgres_server
 
 CHANNEL = "bazinga_db_changes"
 PAGES = ("/", f"/sessions/{SESSION}", f"/sessions/{SESSION}/state-diff", "/?status=failed", "/?q=board",
@@ -215,3 +217,33 @@ def test_the_password_never_reaches_a_page_or_the_output(postgres_server: Postgr
         stop_server(running)
     assert all(secret.encode() not in body for body in bodies)
     assert secret not in running.banner and "postgres:***@" in running.banner
+
+
+def test_live_updates_continue_after_a_server_restart() -> None:
+    """A real `pg_ctl restart` on a private server (the shared one must not restart)."""
+    server = start_postgres_server()
+    try:
+        name = server.create_database()
+        url = server.url(name)
+        seed(url)
+        running = start_server(url)
+        try:
+            wait_for_listener(server, name)
+            assert server._stop_command is not None and server.folder is not None
+            restart = server._stop_command[:-3] + ["-l", os.path.join(server.folder, "server.log"),
+                                                   "-m", "fast", "-w", "restart"]
+            server._admin.close()
+            completed = subprocess.run(restart, capture_output=True, text=True, timeout=120, cwd=server.folder,
+                                       check=False)
+            assert completed.returncode == 0, completed.stderr
+            server._admin = psycopg.connect(server.admin_url, autocommit=True)
+            wait_for_listener(server, name)  # the watcher connected and listens again by itself
+            assert running.get(f"/api/sessions/{SESSION}")[0] == 200
+            with urllib.request.urlopen(running.url + f"events?session={SESSION}&after=3", timeout=10) as stream:
+                assert stream.readline().startswith(b"retry:")
+                assert run_cli("log-interaction", SESSION, "qa", "after the restart", db=url).code == 0
+                assert next_update(stream, "after the restart")["logs"][-1]["id"] == 4
+        finally:
+            stop_server(running)
+    finally:
+        server.stop()
