@@ -26,10 +26,10 @@ import pytest
 
 from bazinga_db import BazingaDB
 from conftest import REPO, run_cli
+from dashboard_helpers import SESSION, Server, seed, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SESSION = "sess_board"
 TOKEN = "s3cret-token-for-tests"
 
 # Each payload would set window.__xss (or add an element) if it ever reached the page as HTML.
@@ -40,42 +40,6 @@ XSS_SESSION = "xss_\"'><img src=x onerror=window.__xss=1>"
 
 
 # -- a seeded database and a server process -----------------------------------------------
-
-
-def seed(path: str) -> None:
-    """A session with known numbers: 2 pending, 1 in progress, 3 completed, 1 failed."""
-    with BazingaDB(path) as db:
-        db.create_session(SESSION, "parallel", "Build the board")
-        groups = [
-            ("g_p1", "Pending one", "pending", "developer_1"),
-            ("g_p2", "Pending two", "pending", None),
-            ("g_i1", "Working", "in_progress", "developer_2"),
-            ("g_c1", "Done one", "completed", "developer_1"),
-            ("g_c2", "Done two", "completed", "developer_3"),
-            ("g_c3", "Done three", "completed", "developer_2"),
-            ("g_f1", "Broken", "failed", "developer_4"),
-        ]
-        for group_id, name, status, assignee in groups:
-            db.create_task_group(group_id, SESSION, name, "pending", assignee)
-            if status != "pending":
-                db.update_task_group(group_id, session_id=SESSION, status=status)
-        db.update_task_group("g_c2", session_id=SESSION, revision_count=2, last_review_status="APPROVED")
-        db.update_task_group("g_i1", session_id=SESSION, last_review_status="CHANGES_REQUESTED")
-        db.log_tokens(SESSION, "pm", 1000, "pm_main")
-        # Priced: a model and a split (1,000 in + 1,500 out = 2,500 tokens); the others are estimates.
-        db.log_tokens(SESSION, "developer", None, "developer_1", model="claude-sonnet-4-5",
-                      input_tokens=1000, output_tokens=1500)
-        db.log_tokens(SESSION, "developer", 500, "developer_1")
-        db.log_tokens(SESSION, "qa", 700, "qa_main")
-        db.log_interaction(SESSION, "pm", "planned seven groups", 1, "pm_main")
-        db.log_interaction(SESSION, "developer", "working on g_i1", 1, "developer_2", group_id="g_i1")
-        db.log_interaction(SESSION, "qa", "tested g_c1", 2, "qa_main", group_id="g_c1")
-        db.save_state(SESSION, "pm", {"iteration": 1, "pending": ["g_p1", "g_p2"]})
-        db.save_state(SESSION, "pm", {"iteration": 2, "pending": ["g_p2"]})
-        db.save_skill_output(SESSION, "lint", {"errors": 0, "warnings": 4})
-        db.log_decision(SESSION, "spawn_developers", {"count": 4}, 1)
-        db.create_session("sess_other", "simple", "Something else entirely")
-        db.update_session_status("sess_other", "failed")
 
 
 def seed_xss(path: str) -> None:
@@ -92,55 +56,11 @@ def seed_xss(path: str) -> None:
         db.update_task_group(XSS_ATTR, session_id=XSS_SESSION, name=XSS_SCRIPT)
 
 
-class Server:
-    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
-        self.process = process
-        self.url = url
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(self.url + path.lstrip("/"), headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def json(self, path: str, headers: dict[str, str] | None = None) -> Any:
-        status, _, body = self.get(path, headers)
-        assert status == 200, (status, body)
-        return json.loads(body)
-
-
-def start_server(db: str, *args: str, cwd: Path | None = None) -> Server:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bazinga_db", "--db", db, "dashboard", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
-    )
-    line = process.stdout.readline() if process.stdout else ""
-    match = re.search(r"(http://[^/\s]+/)", line)
-    if not match:
-        process.kill()
-        raise AssertionError(f"the dashboard did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
-    url = match.group(1).replace("0.0.0.0", "127.0.0.1")
-    return Server(process, url)
-
-
-def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-    for stream in (server.process.stdout, server.process.stderr):
-        if stream:
-            stream.close()
-
-
 @pytest.fixture
-def seeded(db_path: str) -> str:
-    seed(db_path)
-    return db_path
+def seeded(db_target: str) -> str:
+    """The seeded database on each backend: an SQLite path or a PostgreSQL URL."""
+    seed(db_target)
+    return db_target
 
 
 @pytest.fixture
@@ -221,6 +141,7 @@ def test_every_page_has_a_json_twin_and_security_headers(server: Server) -> None
         assert api_status == 200 and api_headers["Content-Type"].startswith("application/json"), page
 
 
+@pytest.mark.sqlite_only  # the file's bytes; PostgreSQL: test_dashboard_postgres.py's read-only role
 def test_the_database_is_only_read(server: Server, seeded: str) -> None:
     def fingerprint() -> list[str]:
         # Opening read-only may leave an empty -wal file behind: no bytes is no write.
@@ -318,7 +239,7 @@ def test_json_mode_prints_the_address_as_json(seeded: str) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         started = json.loads(process.stdout.readline())  # type: ignore[union-attr]
-        assert started["database"] == os.path.abspath(seeded)
+        assert started["database"] == (seeded if seeded.startswith("postgresql://") else os.path.abspath(seeded))
         with urllib.request.urlopen(started["url"] + "api/sessions", timeout=10) as response:
             assert response.status == 200
     finally:
@@ -327,6 +248,7 @@ def test_json_mode_prints_the_address_as_json(seeded: str) -> None:
         process.stdout.close()  # type: ignore[union-attr]
 
 
+@pytest.mark.sqlite_only  # about files; PostgreSQL's read-only role: test_postgres_team.py
 def test_read_only_store_reads_and_refuses_writes(seeded: str, tmp_path: Path) -> None:
     with BazingaDB(seeded, read_only=True) as db:
         assert len(db.get_task_groups(SESSION)) == 7
@@ -338,9 +260,9 @@ def test_read_only_store_reads_and_refuses_writes(seeded: str, tmp_path: Path) -
     assert not missing.exists()
 
 
-def test_pages_escape_everything_agents_wrote(db_path: str) -> None:
-    seed_xss(db_path)
-    running = start_server(db_path)
+def test_pages_escape_everything_agents_wrote(db_target: str) -> None:
+    seed_xss(db_target)
+    running = start_server(db_target)
     try:
         _, _, listing = running.get("/")
         _, _, detail = running.get("/sessions/" + quote(XSS_SESSION, safe=""))
@@ -537,9 +459,9 @@ def test_browser_log_filters_by_agent_and_group(server: Server, page: Any) -> No
     assert [e.inner_text() for e in page.locator("#log li.log-entry:visible .content").all()] == ["working on g_i1"]
 
 
-def test_browser_xss_payloads_stay_inert(db_path: str, page: Any) -> None:
-    seed_xss(db_path)
-    running = start_server(db_path)
+def test_browser_xss_payloads_stay_inert(db_target: str, page: Any) -> None:
+    seed_xss(db_target)
+    running = start_server(db_target)
     try:
         session_url = running.url + "sessions/" + quote(XSS_SESSION, safe="")
         for url in (running.url, session_url):
@@ -547,7 +469,7 @@ def test_browser_xss_payloads_stay_inert(db_path: str, page: Any) -> None:
             wait_live(page)
         # A payload arriving live goes through the JavaScript path, not the server's HTML.
         assert run_cli("log-interaction", XSS_SESSION, "pm", XSS_ATTR + XSS_IMG, "3", XSS_IMG,
-                       "--group-id", XSS_SCRIPT, db=db_path).code == 0
+                       "--group-id", XSS_SCRIPT, db=db_target).code == 0
         page.locator("#log li.log-entry").nth(2).wait_for(timeout=2000)
         page.wait_for_timeout(300)  # let the refreshed sections settle too
         assert page.evaluate("window.__xss") is None

@@ -1,8 +1,11 @@
 """`bazinga-db dashboard`: a local web view of the database that updates live.
 
 Standard library only (``http.server``), so the dashboard needs nothing beyond the
-package. Every request opens the database read-only, reads in one short transaction and
-closes it. Live updates are server-sent events driven by ``ChangeWatcher``.
+package. Every request reads in one short read-only transaction: on SQLite on a connection
+opened (``mode=ro``) and closed for it, on PostgreSQL (REPEATABLE READ READ ONLY) on a
+connection taken from a small pool of idle ones, never left inside a transaction. Live
+updates are server-sent events driven by ``ChangeWatcher`` (SQLite) or ``ListenWatcher``
+(PostgreSQL LISTEN/NOTIFY).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import ipaddress
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -22,13 +26,13 @@ from typing import Any, TextIO
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..core import require_session
-from ..db.backends import Transaction, is_postgres_url
+from ..db.backends import Transaction, is_postgres_url, open_backend
 from ..db.paths import resolve_target
-from ..errors import BazingaError, DatabaseError, InvalidInput, SessionNotFound, UsageError
+from ..errors import BazingaError, InvalidInput, SessionNotFound, UsageError
 from ..records import logs, state
 from ..util.validation import SESSION_STATUSES
 from . import pages, queries
-from .watcher import ChangeWatcher
+from .watcher import ChangeWatcher, ListenWatcher
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -71,18 +75,47 @@ def host_name(header: str) -> str:
 class Dashboard:
     """What every request handler shares: where the data is, the token, the watcher."""
 
-    def __init__(self, path: str, *, token: str | None, label: str | None = None) -> None:
-        self.path = os.path.abspath(path)
-        #: The database as the user named it, for page headers.
-        self.label = label or path
+    #: Idle PostgreSQL connections kept for the next requests (more are opened when busy).
+    MAX_IDLE = 4
+
+    def __init__(self, target: str, *, token: str | None, label: str | None = None) -> None:
+        self.postgres = is_postgres_url(target)
         self.token = token
-        self.watcher = ChangeWatcher(self.path)
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self.watcher: ChangeWatcher | ListenWatcher
+        if self.postgres:
+            from ..db.backends.postgres import mask_password
+
+            self.url = target
+            #: Where the data is, for pages and JSON: a URL never shows its password.
+            self.path = mask_password(target)
+            self.label = mask_password(label) if label else self.path
+            self.watcher = ListenWatcher(target)
+        else:
+            self.path = os.path.abspath(target)
+            #: The database as the user named it, for page headers.
+            self.label = label or target
+            self.watcher = ChangeWatcher(self.path)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """One short read-only transaction on a connection opened for this request."""
-        from ..db.backends.sqlite import SQLiteBackend
+        """One short read-only transaction (REPEATABLE READ READ ONLY on PostgreSQL) that
+        ends as soon as the page is built. Never migrates, never writes: a database
+        without the current schema is NotReady."""
         from ..db.migrations import LATEST_VERSION
+
+        if self.postgres:
+            backend = self._take()
+            try:
+                if backend.schema_version() < LATEST_VERSION:
+                    raise NotReady()
+                with backend.read() as tx:
+                    yield tx
+            finally:
+                self._give(backend)  # read() has ended its transaction, whatever happened
+            return
+        from ..db.backends.sqlite import SQLiteBackend
 
         if not os.path.exists(self.path):
             raise NotReady()
@@ -93,6 +126,27 @@ class Dashboard:
             with backend.read() as tx:
                 yield tx
         finally:
+            backend.close()
+
+    def _take(self) -> Any:
+        """A PostgreSQL backend for one request's thread: an idle one, else a new one.
+        Each is used by one thread at a time; a broken connection reconnects by itself."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return open_backend(self.url, read_only=True)
+
+    def _give(self, backend: Any) -> None:
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append(backend)
+                return
+        backend.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for backend in idle:
             backend.close()
 
 
@@ -326,8 +380,10 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 with self.dashboard.reading() as tx:
                     new_logs = logs.after(tx, session_id, after_id=last_id, limit=queries.LOG_LIMIT)
-            except (NotReady, DatabaseError):
-                new_logs = []  # the file is being created or replaced; the next change retries
+            except (NotReady, BazingaError):
+                # The file is being created or replaced, or the server restarts: the next
+                # change retries.
+                new_logs = []
         if new_logs:
             last_id = int(new_logs[-1]["id"])
         if not announce and not new_logs:
@@ -389,7 +445,7 @@ def run_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Te
         )
     target = resolve_target(invocation.db)
     if is_postgres_url(target):
-        raise UsageError("the dashboard reads SQLite databases only; give --db a file path")
+        open_backend(target, read_only=True).close()  # a malformed URL is refused here (exit 2)
     try:
         server, dashboard = make_server(target, host, port, token, label=invocation.db)
     except OSError as exc:
@@ -404,7 +460,7 @@ def run_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Te
         print(json.dumps({"url": link, "database": dashboard.path}), file=out, flush=True)
     else:
         print(f"Dashboard of {dashboard.path} at {link}", file=out, flush=True)
-    if not os.path.exists(dashboard.path):
+    if not dashboard.postgres and not os.path.exists(dashboard.path):
         print(f"waiting for {dashboard.path} to be created", file=err, flush=True)
     print("Press Ctrl-C to stop.", file=err, flush=True)
     dashboard.watcher.start()
@@ -415,4 +471,5 @@ def run_command(arguments: dict[str, Any], invocation: Any, out: TextIO, err: Te
     finally:
         dashboard.watcher.stop()
         server.server_close()
+        dashboard.close()
     return 0

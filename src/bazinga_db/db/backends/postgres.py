@@ -35,6 +35,7 @@ from typing import Any
 import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import errors as pg_errors
+from psycopg import sql as pg_sql
 from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
@@ -72,6 +73,10 @@ _TRANSIENT_CONNECT = (
     "connection is lost", "the connection is closed", "eof detected", "ssl syscall error",
     "ssl connection has been closed unexpectedly",
 )
+# Every committed write transaction notifies this channel (see ``write``); the payload is
+# the session id when the write is about one session (ids are at most 128 characters,
+# well within NOTIFY's 8000-byte payload limit).
+NOTIFY_CHANNEL = "bazinga_db_changes"
 # Same budget as SQLite: wait this long for the write lock, then fail with nothing written.
 WRITE_DEADLINE_S = 60.0
 CONNECT_TIMEOUT_S = 10
@@ -186,6 +191,16 @@ def session_key(session_id: str) -> int:
     """The second advisory key of a session: a stable 32-bit signed hash of its id."""
     value = zlib.crc32(session_id.encode("utf-8", "surrogatepass"))
     return value - (1 << 32) if value >= (1 << 31) else value
+
+
+def notify_statement(connection: psycopg.Connection[Any], session_id: str | None) -> str:
+    """``NOTIFY bazinga_db_changes`` with the session id as payload when the write has one.
+
+    Listeners (the dashboard) learn of every committed write without reading any table.
+    """
+    if session_id is None:
+        return f"NOTIFY {NOTIFY_CHANNEL}"
+    return f"NOTIFY {NOTIFY_CHANNEL}, {pg_sql.Literal(session_id).as_string(connection)}"
 
 
 class _NumberLoader(Loader):
@@ -457,7 +472,9 @@ class PostgresBackend:
                 raise translate_error(exc, self.location) from None
             raise
         try:
-            connection.execute("COMMIT")
+            # The NOTIFY rides in COMMIT's round trip (one simple-protocol query): it is
+            # delivered only if the transaction commits, and costs no extra wait.
+            connection.execute(f"{notify_statement(connection, session_id)}; COMMIT")
         except psycopg.Error as exc:
             if is_transient(exc):
                 raise self._interrupted(exc, during_commit=True, repeatable=repeatable) from None
