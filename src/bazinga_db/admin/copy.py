@@ -56,11 +56,6 @@ def _same(first: str, second: str) -> bool:
     return os.path.realpath(first) == os.path.realpath(second)
 
 
-def _columns(tx: Any, table: str) -> list[str]:
-    cursor = tx.execute(f"SELECT * FROM {table} LIMIT 0")
-    return [description[0] for description in cursor.description]
-
-
 def _count(tx: Any, table: str) -> int:
     row = tx.one(f"SELECT COUNT(*) AS n FROM {table}")
     return int(row["n"]) if row else 0
@@ -81,8 +76,8 @@ def _copy_table(reader: Any, writer: Any, table: schema.Table) -> tuple[int, lis
     """Copy one table; return the rows copied and the source columns left out."""
     # Every column both sides have (later migrations add some); adopted SQLite files may
     # hold columns of other tools that the target has not: those are reported.
-    source_columns = _columns(reader, table.name)
-    target_columns = set(_columns(writer, table.name))
+    source_columns = reader.columns(table.name)
+    target_columns = set(writer.columns(table.name))
     columns = [name for name in source_columns if name in target_columns]
     extra = [name for name in source_columns if name not in target_columns]
     expected = _count(reader, table.name)

@@ -145,7 +145,7 @@ def import_(db: Store, file: str | Iterable[str]) -> dict[str, Any]:
     dropped: dict[str, list[str]] = {}
     known: set[str] = set()  # sessions checked to exist
     with db.write() as tx:
-        columns = {table: _columns(tx, table) for table in TABLE_ORDER}
+        columns = {table: tx.columns(table) for table in TABLE_ORDER}
         for table in TABLE_ORDER:
             items = by_table.get(table, [])
             unknown = sorted({key for _, row in items for key in row} - set(columns[table]))
@@ -304,18 +304,6 @@ def _parse(lines: list[str], source: str) -> tuple[dict[str, Any], dict[str, lis
             "nothing was imported"
         )
     return header, by_table
-
-
-def _columns(tx: Any, table: str) -> list[str]:
-    if tx.dialect == "postgres":
-        rows = tx.all(
-            "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-            (table,),
-        )
-    else:
-        rows = tx.all(f"PRAGMA table_info({table})")
-    return [row["name"] for row in rows]
 
 
 def _column_union(items: list[tuple[int, dict[str, Any]]]) -> list[str]:

@@ -23,6 +23,10 @@ class Transaction(Protocol):
 
     def rowcount(self) -> int: ...
 
+    def columns(self, table: str) -> list[str]:
+        """The table's column names, in order ([] when there is no such table)."""
+        ...
+
 
 class Backend(Protocol):
     dialect: str

@@ -238,6 +238,14 @@ class PostgresTransaction:
     def rowcount(self) -> int:
         return self._cursor.rowcount if self._cursor is not None else 0
 
+    def columns(self, table: str) -> list[str]:
+        rows = self.all(
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [row["name"] for row in rows]
+
 
 class PostgresBackend:
     dialect = "postgres"

@@ -92,6 +92,9 @@ class SQLiteTransaction:
     def rowcount(self) -> int:
         return self._cursor.rowcount if self._cursor is not None else 0
 
+    def columns(self, table: str) -> list[str]:
+        return [row["name"] for row in self.all(f"PRAGMA table_info({table})")]
+
 
 class SQLiteBackend:
     dialect = "sqlite"

@@ -78,7 +78,7 @@ def m003_token_sources(tx: Any) -> None:
     """Measured token usage beside the reported estimates: token_usage gains its source,
     the message it counts (unique per session) and the 1-hour cache writes; transcript
     read positions get their table."""
-    present = set(table_columns(tx, "token_usage"))
+    present = set(tx.columns("token_usage"))
     for column in schema.TOKEN_USAGE_COLUMNS_V3:
         if column.name not in present:  # an adopted file may carry a column of that name already
             tx.execute(f"ALTER TABLE token_usage ADD COLUMN {schema.column_sql(column, tx.dialect)}")
@@ -127,7 +127,7 @@ def m005_workflow_records(tx: Any) -> None:
             tx.execute(schema.create_table_sql(table, tx.dialect))
         for index in table.indexes:
             tx.execute(schema.create_index_sql(table, index))
-    present = set(table_columns(tx, "orchestration_logs"))
+    present = set(tx.columns("orchestration_logs"))
     for column in schema.ADDED_COLUMNS["orchestration_logs"]:
         if column.name not in present:
             tx.execute(f"ALTER TABLE orchestration_logs ADD COLUMN {schema.column_sql(column, tx.dialect)}")
@@ -139,18 +139,6 @@ def m005_workflow_records(tx: Any) -> None:
             "FROM orchestration_logs WHERE log_type = 'event' ORDER BY id"
         )
         tx.execute("DELETE FROM orchestration_logs WHERE log_type = 'event'")
-
-
-def table_columns(tx: Any, table: str) -> list[str]:
-    if tx.dialect == "postgres":
-        rows = tx.all(
-            "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-            (table,),
-        )
-    else:
-        rows = tx.all(f"PRAGMA table_info({table})")
-    return [row["name"] for row in rows]
 
 
 def fts5_available(tx: Any) -> bool:
