@@ -277,6 +277,20 @@ OPERATIONS: list[Operation] = [
         write=False, example="get-skill-output sess_abc123 lint",
     ),
     Operation(
+        "get-skill-output-all", "Every output of a session's skills (one skill, one role), newest first.",
+        [SESSION, _p("skill_name", "only this skill", aliases=("skill",)),
+         Param("agent_type", "only outputs of this role", aliases=("agent",))],
+        write=False, example="get-skill-output-all sess_abc123 lint", audience="operator",
+    ),
+    Operation(
+        "check-skill-evidence", "Did each mandatory skill report recently? (complete, missing, found)",
+        [SESSION, _p("mandatory_skills", "skill names, comma-separated", required=True, aliases=("skills",)),
+         Param("agent_type", "only outputs of this role", aliases=("agent",)),
+         Param("since_minutes", "how recent, in minutes (default 30)", kind="int",
+               aliases=("since", "within_minutes"))],
+        write=False, example="check-skill-evidence sess_abc123 lint,coverage --since 60", audience="operator",
+    ),
+    Operation(
         "set-config", "Store a JSON value under a key.",
         [_p("key", "the configuration key", required=True),
          _p("value", "a JSON value", kind="json", required=True)],
@@ -543,6 +557,10 @@ OPERATIONS += [
     Operation(
         "doctor", "Check the database: integrity, schema version, WAL size, orphan rows (exit 1 if unhealthy).",
         [], write=False, example="doctor --json", tool=True, audience="operator",
+    ),
+    Operation(
+        "integrity-check", "The public project's name for doctor: the same checks, the same exit code.",
+        [], write=False, example="integrity-check", tool=True, audience="operator",
     ),
     Operation(
         "backup", "Copy the database to DEST while agents keep writing (a consistent, verified snapshot).",

@@ -278,6 +278,22 @@ class BazingaDB(Store):
 
         return skill_outputs.get_skill_output(self, session_id, skill_name, group_id)
 
+    def get_skill_output_all(
+        self, session_id: str, skill_name: str | None = None, agent_type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every saved output (of one skill, and one agent type, when given), newest first."""
+        from .records import skill_outputs
+
+        return skill_outputs.get_skill_output_all(self, session_id, skill_name, agent_type)
+
+    def check_skill_evidence(
+        self, session_id: str, mandatory_skills: str, agent_type: str | None = None, since_minutes: int = 30
+    ) -> dict[str, Any]:
+        """Did each mandatory skill (comma-separated names) report within the last ``since_minutes``?"""
+        from .records import skill_outputs
+
+        return skill_outputs.check_skill_evidence(self, session_id, mandatory_skills, agent_type, since_minutes)
+
     # -- config ----------------------------------------------------------------
 
     def set_config(self, key: str, value: Any) -> dict[str, Any]:

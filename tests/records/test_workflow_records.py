@@ -207,3 +207,41 @@ def test_secrets_in_reasoning_and_event_payloads_are_redacted(cli) -> None:  # t
     assert cli("save-event", SID, "tl_issues", json.dumps({"note": f"use {secret}"})).code == 0
     stored = json.dumps([cli("--json", "get-reasoning", SID).json(), cli("--json", "get-events", SID).json()])
     assert secret not in stored and "[REDACTED:" in stored
+
+
+# -- skill evidence ---------------------------------------------------------------------------
+
+
+def test_skill_outputs_all_and_the_evidence_check(cli, store) -> None:  # type: ignore[no-untyped-def]
+    store.save_skill_output(SID, "lint", {"errors": 1}, agent_type="developer", iteration=1)
+    store.save_skill_output(SID, "lint", {"errors": 0}, agent_type="developer", iteration=2)
+    store.save_skill_output(SID, "coverage", {"line": 81.5}, agent_type="qa")
+    everything = cli("--json", "get-skill-output-all", SID).json()
+    assert [(o["skill_name"], o["iteration"]) for o in everything] == [("coverage", None), ("lint", 2), ("lint", 1)]
+    assert [o["output_data"] for o in cli("--json", "get-skill-output-all", SID, "lint").json()] == [
+        {"errors": 0}, {"errors": 1}]
+    assert cli("--json", "get-skill-output-all", SID, "--agent", "qa").json()[0]["skill_name"] == "coverage"
+    check = cli("--json", "check-skill-evidence", SID, "lint,coverage,security_scan").json()
+    assert check["complete"] is False and check["missing"] == ["security_scan"]
+    assert sorted(check["found"]) == ["coverage", "lint"] and check["recency_window_minutes"] == 30
+    assert cli("--json", "check-skill-evidence", SID, "lint", "--agent", "qa").json()["missing"] == ["lint"]
+    # an output older than the window does not count; the documented --within-minutes works too
+    from datetime import datetime, timedelta, timezone
+
+    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with store.write(SID) as tx:
+        tx.execute("UPDATE skill_outputs SET timestamp = ? WHERE skill_name = ?", (two_hours_ago, "coverage"))
+    assert cli("--json", "check-skill-evidence", SID, "coverage").json()["missing"] == ["coverage"]
+    assert cli("--json", "check-skill-evidence", SID, "coverage", "--within-minutes", "180").json()["complete"]
+    for bad in (["check-skill-evidence", SID, ","], ["check-skill-evidence", SID, "lint", "--since", "0"],
+                ["check-skill-evidence", SID, "Lint Tool!"], ["get-skill-output-all", SID, "--agent", "9x"]):
+        result = cli(*bad)
+        assert result.code == 2 and "Traceback" not in result.err, (bad, result)
+    assert cli("--json", "get-skill-output-all", "nobody").json()["error"]["code"] == "session_not_found"
+
+
+def test_integrity_check_is_doctor(cli, db_path: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("log-interaction", SID, "pm", "hello").code == 0
+    doctor, check = cli("--json", "doctor"), cli("--json", "integrity-check")
+    assert doctor.code == check.code == 0
+    assert doctor.json() == check.json() and check.json()["ok"] is True

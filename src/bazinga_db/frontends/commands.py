@@ -86,6 +86,11 @@ def doctor_command(arguments: dict[str, Any], invocation: Invocation, out: TextI
     return 0 if report["ok"] else 1
 
 
+def integrity_check_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    """``integrity-check``: doctor under the public project's name."""
+    return doctor_command(arguments, invocation, out, err)
+
+
 def backup_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
     from ..admin.health import backup, sqlite_path
     from ..errors import DatabaseError, InvalidInput

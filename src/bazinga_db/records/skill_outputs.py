@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core import append, decode, decode_all, require_session, where_group
+from ..errors import InvalidInput
 from ..util import validation as v
 from ..util.clock import utc_now
 
@@ -50,6 +51,56 @@ def get_skill_output(db: Store, session_id: str, skill_name: str, group_id: str 
         require_session(tx, session_id)
         row = decode(tx.one(sql + " ORDER BY id DESC LIMIT 1", params), "skill_outputs")
     return None if row is None else row["output_data"]
+
+
+def get_skill_output_all(
+    db: Store, session_id: str, skill_name: str | None = None, agent_type: str | None = None
+) -> list[dict[str, Any]]:
+    """Every saved output (of one skill, and one agent type, when given), newest first."""
+    session_id = v.identifier(session_id, "session_id")
+    sql, params = "SELECT * FROM skill_outputs WHERE session_id = ?", [session_id]  # type: str, list[Any]
+    if skill_name is not None:
+        sql += " AND skill_name = ?"
+        params.append(v.name(skill_name, "skill_name"))
+    if agent_type is not None:
+        sql += " AND agent_type = ?"
+        params.append(v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES))
+    with db.read() as tx:
+        require_session(tx, session_id)
+        return decode_all(tx.all(sql + " ORDER BY id DESC", params), "skill_outputs")
+
+
+def check_skill_evidence(
+    db: Store, session_id: str, mandatory_skills: str, agent_type: str | None = None, since_minutes: int = 30
+) -> dict[str, Any]:
+    """Did each mandatory skill (comma-separated names) report within the last ``since_minutes``?"""
+    from ..util.clock import epoch
+
+    session_id = v.identifier(session_id, "session_id")
+    if not isinstance(mandatory_skills, str) or not mandatory_skills.strip(","):
+        raise InvalidInput("mandatory_skills must name at least one skill, comma-separated, e.g. lint,coverage")
+    skills = list(dict.fromkeys(v.name(name.strip(), "mandatory_skills") for name in mandatory_skills.split(",")
+                                if name.strip()))
+    window = v.integer(since_minutes, "since_minutes", minimum=1, maximum=60 * 24 * 365)
+    agent = None if agent_type is None else v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES)
+    now = epoch(utc_now()) or 0.0
+    found: dict[str, str] = {}
+    with db.read() as tx:
+        require_session(tx, session_id)
+        marks = ", ".join("?" * len(skills))
+        sql = (f"SELECT skill_name, MAX(timestamp) AS newest FROM skill_outputs WHERE session_id = ? "
+               f"AND skill_name IN ({marks})")
+        params: list[Any] = [session_id, *skills]
+        if agent is not None:
+            sql += " AND agent_type = ?"
+            params.append(agent)
+        for row in tx.all(sql + " GROUP BY skill_name", params):
+            moment = epoch(row["newest"])
+            if moment is not None and now - moment <= window * 60:
+                found[row["skill_name"]] = row["newest"]
+    missing = [name for name in skills if name not in found]
+    return {"complete": not missing, "missing": missing, "found": found, "mandatory": skills,
+            "agent_type": agent, "recency_window_minutes": window}
 
 
 def latest_by_skill(tx: Transaction, session_id: str) -> dict[str, Any]:

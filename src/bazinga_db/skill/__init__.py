@@ -99,7 +99,7 @@ def render_commands() -> str:
     agent pays for each token of SKILL.md in its prompt."""
     lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent" and op.family == "core"]
     for family, (title, _purpose) in FAMILIES.items():
-        lines.append(f"- {title}: read `{REFERENCES_FOLDER}/{family}.md` first")
+        lines.append(f"- {title}: read `{REFERENCES_FOLDER}/{family}.md`")
     operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
         lines.append(
