@@ -54,6 +54,12 @@ def seed_xss(path: str) -> None:
         db.save_skill_output(XSS_SESSION, "lint", {"message": XSS_IMG}, group_id=XSS_ATTR)
         db.log_decision(XSS_SESSION, "escalate", {"why": XSS_ATTR})
         db.update_task_group(XSS_ATTR, session_id=XSS_SESSION, name=XSS_SCRIPT)
+        db.save_success_criteria(XSS_SESSION, [{"criterion": XSS_SCRIPT, "status": "met", "actual": XSS_IMG,
+                                                "evidence": XSS_ATTR}])
+        db.save_development_plan(XSS_SESSION, XSS_IMG, XSS_SCRIPT, [{"phase": 1, "name": XSS_IMG}], current_phase=1)
+        db.save_reasoning(XSS_SESSION, XSS_ATTR, "developer", "understanding", XSS_SCRIPT + XSS_IMG * 40,
+                          agent_id=XSS_ATTR)
+        db.save_event(XSS_SESSION, "tl_verdict", {"verdict": XSS_IMG, XSS_ATTR: XSS_SCRIPT}, group_id=XSS_ATTR)
 
 
 @pytest.fixture
@@ -61,6 +67,38 @@ def seeded(db_target: str) -> str:
     """The seeded database on each backend: an SQLite path or a PostgreSQL URL."""
     seed(db_target)
     return db_target
+
+
+def seed_workflow(path: str) -> None:
+    """Success criteria, a plan, reasoning of two agents and events for the seeded session."""
+    with BazingaDB(path) as db:
+        db.save_success_criteria(SESSION, [
+            {"criterion": "All tests pass", "status": "met", "actual": "412 passed", "evidence": "CI run 77"},
+            {"criterion": "Coverage >= 80%", "actual": "74%"},
+            {"criterion": "Docs updated", "required_for_completion": False, "status": "met"},
+        ])
+        db.save_development_plan(SESSION, "Build the board", "Three phases", [
+            {"phase": 1, "name": "Schema", "status": "completed"},
+            {"phase": 2, "name": "Board", "status": "in_progress", "progress_percent": 40},
+            {"phase": 3, "name": "Charts"},
+        ], current_phase=2)
+        long_text = "I read the spec and the tests. " * 20 + "THE END"
+        db.save_reasoning(SESSION, "g_i1", "developer", "understanding", long_text, agent_id="developer_2",
+                          confidence="high")
+        db.save_reasoning(SESSION, "g_i1", "developer", "approach", "Small steps", agent_id="developer_2")
+        db.save_reasoning(SESSION, "global", "tech_lead", "risks", "Concurrency", confidence="low")
+        db.save_event(SESSION, "scope_change", {"added": ["g_f1"]}, agent_type="pm")
+        db.save_event(SESSION, "tl_verdicts", {"verdict": "APPROVED", "notes": "clean"}, group_id="g_c2",
+                      agent_type="tech_lead")
+        db.save_event(SESSION, "validator_verdict", ["no verdict key"], agent_type="validator")
+
+
+@pytest.fixture
+def workflow_server(seeded: str) -> Iterator[Server]:
+    seed_workflow(seeded)
+    running = start_server(seeded)
+    yield running
+    stop_server(running)
 
 
 @pytest.fixture
@@ -113,6 +151,48 @@ def test_api_session_detail_matches_the_seed(server: Server) -> None:
     assert detail["decisions"][0]["decision_data"] == {"count": 4}
     assert any(event["group_id"] == "g_c2" and event["changes"].get("revision_count") == [0, 2]
                for event in detail["timeline"])
+
+
+def test_api_session_detail_has_the_workflow_records(workflow_server: Server) -> None:
+    detail = workflow_server.json(f"/api/sessions/{SESSION}")
+    checklist = detail["success_criteria"]
+    assert {key: checklist[key] for key in ("total", "met", "required", "required_met")} == {
+        "total": 3, "met": 2, "required": 2, "required_met": 1}
+    assert [(c["criterion"], c["status"], c["required_for_completion"], c["actual"]) for c in checklist["items"]] == [
+        ("All tests pass", "met", True, "412 passed"), ("Coverage >= 80%", "pending", True, "74%"),
+        ("Docs updated", "met", False, None)]
+    plan = detail["plan"]
+    assert plan["current_phase"] == 2 and plan["phases_completed"] == 1 and plan["total_phases"] == 3
+    assert [(p["name"], p["status"], p["progress_percent"], p["current"]) for p in plan["phases"]] == [
+        ("Schema", "completed", 100, False), ("Board", "in_progress", 40, True), ("Charts", "pending", 0, False)]
+    reasoning = {agent["agent"]: [(e["reasoning_phase"], e["confidence_level"]) for e in agent["entries"]]
+                 for agent in detail["reasoning"]}
+    assert reasoning == {"developer_2": [("understanding", "high"), ("approach", None)],
+                         "tech_lead": [("risks", "low")]}
+    assert [(e["event_subtype"], e["group_id"], e["agent_type"]) for e in detail["events"]] == [
+        ("validator_verdict", None, "validator"), ("tl_verdicts", "g_c2", "tech_lead"), ("scope_change", None, "pm")]
+    assert detail["events"][1]["event_payload"] == {"verdict": "APPROVED", "notes": "clean"}
+    # The page: every panel is live, verdicts show their value, long reasoning is shortened.
+    status, _, body = workflow_server.get(f"/sessions/{SESSION}")
+    page = body.decode()
+    assert status == 200
+    for panel in ("criteria", "plan", "reasoning", "events"):
+        assert f'data-live id="{panel}"' in page
+    assert "1 of 2 required met" in page and "1 of 3 phases completed" in page
+    assert '<span class="badge verdict-value">APPROVED</span>' in page
+    assert page.count('class="event verdict"') == 2 and page.count('class="event"') == 1
+    assert "THE END" in page and "…</summary>" in page
+
+
+def test_workflow_panels_say_when_there_is_nothing(server: Server) -> None:
+    detail = server.json("/api/sessions/sess_other")
+    assert detail["success_criteria"] == {"total": 0, "met": 0, "required": 0, "required_met": 0, "items": []}
+    assert detail["plan"] is None and detail["reasoning"] == [] and detail["events"] == []
+    _, _, body = server.get("/sessions/sess_other")
+    page = body.decode()
+    for line in ("No success criteria saved yet.", "No development plan saved yet.", "No reasoning recorded yet.",
+                 "No events recorded yet."):
+        assert f'<p class="empty">{line}</p>' in page
 
 
 def test_api_logs_state_diff_and_errors(server: Server) -> None:
@@ -275,6 +355,10 @@ def test_pages_escape_everything_agents_wrote(db_target: str) -> None:
         api = running.json("/api/sessions/" + quote(XSS_SESSION, safe=""))
         assert api["session"]["session_id"] == XSS_SESSION  # JSON carries the exact text
         assert api["task_groups"][0]["name"] == XSS_SCRIPT
+        assert api["success_criteria"]["items"][0]["criterion"] == XSS_SCRIPT
+        assert api["events"][0]["event_payload"]["verdict"] == XSS_IMG
+        assert api["reasoning"][0]["agent"] == XSS_ATTR
+        assert api["plan"]["phases"][0]["name"] == XSS_IMG
     finally:
         stop_server(running)
 
@@ -450,6 +534,34 @@ def test_browser_follows_a_demo_that_recreates_the_database(tmp_path: Path, page
         stop_server(running)
 
 
+def test_browser_workflow_panels_render_and_update(workflow_server: Server, seeded: str, page: Any) -> None:
+    page.goto(workflow_server.url + f"sessions/{SESSION}")
+    wait_live(page)
+    assert page.locator("#criteria .criteria-summary").inner_text() == "1 of 2 required met"
+    items = page.locator("#criteria li.criterion")
+    assert [item.get_attribute("data-status") for item in items.all()] == ["met", "pending", "met"]
+    assert "412 passed" in items.first.inner_text() and "CI run 77" in items.first.inner_text()
+    assert page.locator("#plan li.phase.current .phase-name").inner_text() == "2. Board"
+    assert page.locator("#plan li.phase.current progress").get_attribute("value") == "40"
+    assert [p.inner_text() for p in page.locator("#plan .percent").all()] == ["100%", "40%", "0%"]
+    agents = [a.get_attribute("data-agent") for a in page.locator("#reasoning .reasoning-agent").all()]
+    assert agents == ["developer_2", "tech_lead"]
+    first = page.locator("#reasoning .reasoning-entry details").first
+    assert not first.locator(".full").is_visible()
+    first.locator("summary").click()
+    assert first.locator(".full").is_visible() and "THE END" in first.locator(".full").inner_text()
+    assert page.locator("#events li.verdict .verdict-value").inner_text() == "APPROVED"
+    assert json.loads(page.locator("#events li").nth(1).locator("pre").inner_text()) == {
+        "verdict": "APPROVED", "notes": "clean"}
+    # Live: a verdict recorded by another process appears at the top without a reload.
+    assert run_cli("save-event", SESSION, "validator_verdict", '{"verdict": "REJECT"}', "--agent-type", "validator",
+                   db=seeded).code == 0
+    page.locator("#events li.verdict .verdict-value", has_text="REJECT").wait_for(timeout=2000)
+    assert page.locator("#events li").first.locator(".verdict-value").inner_text() == "REJECT"
+    assert run_cli("update-success-criterion", SESSION, "Coverage >= 80%", "met", db=seeded).code == 0
+    page.locator("#criteria .criteria-summary", has_text="2 of 2 required met").wait_for(timeout=2000)
+
+
 def test_browser_log_filters_by_agent_and_group(server: Server, page: Any) -> None:
     page.goto(server.url + f"sessions/{SESSION}")
     page.select_option("#filter-agent", "qa")
@@ -470,17 +582,23 @@ def test_browser_xss_payloads_stay_inert(db_target: str, page: Any) -> None:
         # A payload arriving live goes through the JavaScript path, not the server's HTML.
         assert run_cli("log-interaction", XSS_SESSION, "pm", XSS_ATTR + XSS_IMG, "3", XSS_IMG,
                        "--group-id", XSS_SCRIPT, db=db_target).code == 0
-        page.locator("#log li.log-entry").nth(2).wait_for(timeout=2000)
+        page.locator("#log li.log-entry").nth(3).wait_for(timeout=2000)  # 2 interactions, 1 reasoning, the new one
         page.wait_for_timeout(300)  # let the refreshed sections settle too
         assert page.evaluate("window.__xss") is None
         assert page.locator("img").count() == 0
         assert page.locator("svg[onload], [onerror], [onload]").count() == 0
         assert page.locator("script").count() == 1  # our app.js only
-        assert page.locator("#log li.log-entry .content").nth(2).inner_text() == XSS_ATTR + XSS_IMG
+        assert page.locator("#log li.log-entry .content").last.inner_text() == XSS_ATTR + XSS_IMG
         assert page.locator("#log li.log-entry .group").last.inner_text() == XSS_SCRIPT
         assert page.locator("h1.session-id").inner_text() == XSS_SESSION
         assert page.locator("article.task .task-name").inner_text() == XSS_SCRIPT
         assert page.locator("article.task").get_attribute("data-group") == XSS_ATTR
+        assert page.locator("#criteria .criterion-text").inner_text() == XSS_SCRIPT
+        assert page.locator("#criteria .evidence").inner_text() == "evidence " + XSS_ATTR
+        assert page.locator("#plan .phase-name").inner_text() == "1. " + XSS_IMG
+        assert page.locator("#reasoning .reasoning-agent").get_attribute("data-agent") == XSS_ATTR
+        assert page.locator("#reasoning .full").text_content() == XSS_SCRIPT + XSS_IMG * 40
+        assert page.locator("#events .verdict-value").inner_text() == XSS_IMG
         states = running.json("/api/sessions/" + quote(XSS_SESSION, safe=""))["states"]
         page.goto(session_url + f"/state-diff?a={states[-1]['id']}&b={states[0]['id']}")
         assert page.evaluate("window.__xss") is None and page.locator("img").count() == 0

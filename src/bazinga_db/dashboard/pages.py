@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from ..util.clock import epoch
 from ..util.validation import SESSION_STATUSES, TASK_STATUSES
-from . import charts
+from . import charts, workflow
 from .html import Safe, html, join
 from .queries import pretty
 
@@ -182,6 +182,8 @@ def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, locatio
         "{summary}{board}"
         '<div class="grid">{logs}{tokens}</div>'
         '<div class="grid">{timeline}{decisions}</div>'
+        '<div class="grid">{criteria}{plan}</div>'
+        '<div class="grid">{reasoning}{events}</div>'
         "{states}{skills}",
         sid=sid, status=badge(info["status"]), mode=info["mode"], started=_age(info["start_time"]),
         requirements=info.get("original_requirements") or "",
@@ -189,6 +191,8 @@ def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, locatio
         logs=log_panel(detail), tokens=token_panel(detail["tokens"]),
         timeline=timeline_panel(detail["timeline"]), decisions=decisions_panel(detail["decisions"]),
         states=states_panel(sid, detail["states"], diff), skills=skills_panel(detail["skill_outputs"]),
+        criteria=workflow.criteria_panel(detail["success_criteria"]), plan=workflow.plan_panel(detail["plan"]),
+        reasoning=workflow.reasoning_panel(detail["reasoning"]), events=workflow.events_panel(detail["events"]),
     )
     return layout(sid, body, page="session", location=location, session_id=sid, last_log_id=detail["last_log_id"],
                   version=version)

@@ -14,12 +14,26 @@ from typing import Any
 
 from ..core import require_session
 from ..db.backends import Transaction
-from ..records import decisions, logs, sessions, skill_outputs, state, task_groups, tokens
+from ..records import (
+    criteria,
+    decisions,
+    events,
+    logs,
+    plans,
+    reasoning,
+    sessions,
+    skill_outputs,
+    state,
+    task_groups,
+    tokens,
+)
 
 SESSION_LIMIT = sessions.OVERVIEW_LIMIT
 LOG_LIMIT = 500
 RECORD_LIMIT = 200
 TOKEN_POINTS_LIMIT = 5_000
+EVENT_LIMIT = 50
+REASONING_LIMIT = 200
 
 
 def sessions_overview(
@@ -44,6 +58,10 @@ def session_detail(tx: Transaction, session_id: str, *, with_logs: bool = True) 
         "skill_outputs": skill_outputs.recent(tx, session_id, RECORD_LIMIT)[::-1],
         "decisions": decisions.recent(tx, session_id, RECORD_LIMIT)[::-1],
         "timeline": task_groups.recent_events(tx, session_id, RECORD_LIMIT)[::-1],
+        "success_criteria": success_criteria(tx, session_id),
+        "plan": plan(tx, session_id),
+        "reasoning": reasoning_by_agent(tx, session_id),
+        "events": events.recent(tx, session_id, EVENT_LIMIT),
     }
     if with_logs:
         detail["logs"] = logs.after(tx, session_id, limit=LOG_LIMIT)
@@ -71,6 +89,42 @@ def token_usage(tx: Transaction, session_id: str) -> dict[str, Any]:
         "by_agent": [{**row, "agent_type": types_of_agents.get(row["agent"])} for row in rows(by_agent, "agent")],
         "over_time": tokens.usage_points(tx, session_id, TOKEN_POINTS_LIMIT),
     }
+
+
+def success_criteria(tx: Transaction, session_id: str) -> dict[str, Any]:
+    """The checklist: every criterion in the order saved, and how many (required ones) are met."""
+    rows = criteria.all_of_session(tx, session_id)
+    return {**criteria.summary(rows), "items": rows}
+
+
+def plan(tx: Transaction, session_id: str) -> dict[str, Any] | None:
+    """The development plan with each phase's percent and which phase is the current one."""
+    row = plans.of_session(tx, session_id)
+    if row is None:
+        return None
+    brief = plans.progress(row) or {}
+    raw = [p for p in row["phases"] if isinstance(p, dict)] if isinstance(row["phases"], list) else []
+    current = row["current_phase"]
+    if current is None:  # no number saved: the first phase under way is the current one
+        current = next((p.get("phase") for p in raw if p.get("status") == "in_progress"), None)
+    phases = []
+    for p in raw:
+        percent = p.get("progress_percent")
+        if p.get("status") == "completed":
+            percent = 100
+        phases.append({"phase": p.get("phase"), "name": p.get("name"), "status": p.get("status"),
+                       "progress_percent": percent if isinstance(percent, int) else 0,
+                       "current": current is not None and p.get("phase") == current})
+    return {"plan_text": row["plan_text"], "current_phase": current, "total_phases": row["total_phases"],
+            "phases_completed": brief.get("phases_completed", 0), "updated_at": row["updated_at"], "phases": phases}
+
+
+def reasoning_by_agent(tx: Transaction, session_id: str) -> list[dict[str, Any]]:
+    """Reasoning entries grouped per agent (agent id, else agent type), each group oldest first."""
+    agents: dict[str, list[dict[str, Any]]] = {}
+    for row in reasoning.recent(tx, session_id, REASONING_LIMIT):
+        agents.setdefault(row.get("agent_id") or row["agent_type"], []).append(row)
+    return [{"agent": agent, "agent_type": rows[0]["agent_type"], "entries": rows} for agent, rows in agents.items()]
 
 
 def state_diff(tx: Transaction, session_id: str, old_id: int, new_id: int) -> dict[str, Any]:

@@ -161,3 +161,10 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     row = decode(row, "success_criteria")  # type: ignore[assignment]
     row["required_for_completion"] = bool(row["required_for_completion"])
     return row
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts of a session's criteria: met of all, and met of the required ones."""
+    required = [row for row in rows if row["required_for_completion"]]
+    return {"total": len(rows), "met": sum(1 for row in rows if row["status"] == "met"),
+            "required": len(required), "required_met": sum(1 for row in required if row["status"] == "met")}

@@ -136,3 +136,9 @@ def read_json_file(path: Any, field: str) -> Any:
     except UnicodeDecodeError:
         raise InvalidInput(f"{field} {path} is not UTF-8 text") from None
     return v.parse_json(text, field)
+
+
+def recent(tx: Any, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """The session's newest ``limit`` events, newest first, read in the caller's transaction."""
+    return decode_all(tx.all("SELECT * FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+                             (session_id, limit)), "events")

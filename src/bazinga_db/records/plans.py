@@ -143,3 +143,9 @@ def _find_phase(phases: list[Any], wanted: str) -> int | None:
         if str(item.get("name", "")).strip().lower() == wanted.lower():
             return index
     return None
+
+
+def of_session(tx: Any, session_id: str) -> dict[str, Any] | None:
+    """The session's plan (phases decoded), or None, read in the caller's transaction."""
+    return decode(tx.one("SELECT * FROM development_plans WHERE session_id = ?", (session_id,)),
+                  "development_plans")

@@ -178,3 +178,10 @@ def _content(content: str | None, content_file: str | None) -> str:
 
         return sys.stdin.read()
     return content
+
+
+def recent(tx: Any, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """The session's newest ``limit`` reasoning entries, oldest first, read in the caller's transaction."""
+    rows = tx.all("SELECT * FROM orchestration_logs WHERE session_id = ? AND log_type = 'reasoning' "
+                  "ORDER BY id DESC LIMIT ?", (session_id, limit))
+    return decode_all(rows, "orchestration_logs")[::-1]
