@@ -84,6 +84,12 @@ class CriteriaUnmet(BazingaError):
     code = "criteria_unmet"
 
 
+class GroupNotApproved(BazingaError):
+    """Strategies are drawn only from task groups whose work was approved."""
+
+    code = "group_not_approved"
+
+
 class SchemaTooNew(BazingaError):
     """The database was written by a newer bazinga-db."""
 
@@ -138,6 +144,7 @@ __all__ = [
     "BazingaError",
     "Conflict",
     "CriteriaUnmet",
+    "GroupNotApproved",
     "DatabaseBusy",
     "DatabaseError",
     "DatabaseUnavailable",

@@ -493,6 +493,148 @@ OPERATIONS += [
     ),
 ]
 
+# -- context packages handed between agents, and what each was given ----------------------
+PROJECT = _p("project_id", "the project (patterns and strategies outlive sessions)", required=True,
+             aliases=("project",))
+OPERATIONS += [
+    Operation(
+        "save-context-package", "Hand a file in the project to consumer roles, with a priority and a summary.",
+        [SESSION, GROUP_SCOPE,
+         _p("package_type", "research, failures, decisions, handoff or investigation", required=True,
+            aliases=("type",)),
+         _p("file_path", "the file, relative to the project root (never outside it)", required=True,
+            aliases=("file", "path")),
+         _p("producer_agent", "the role that wrote it", required=True, aliases=("producer",)),
+         _p("consumers", 'the roles it is for, a JSON list: \'["developer", "qa_expert"]\'', kind="json",
+            required=True),
+         _p("priority", "critical, high, medium or low", required=True),
+         _p("summary", "one line, at most 200 characters", required=True),
+         Param("size_bytes", "the file's size (default: measured)", kind="int"),
+         Param("supersedes", "the id of the package this one replaces", kind="int"),
+         Param("project_root", "the project folder (default: the one holding .git or .claude)"),
+         IDEMPOTENCY],
+        confirm="✓ Saved {package_type} package {id} for {consumer_list} in session {session}",
+        family="context", write=True,
+        example="save-context-package sess_abc123 group_a research docs/auth-notes.md investigator "
+                '\'["developer"]\' high "OAuth providers compared"',
+    ),
+    Operation(
+        "get-context-packages", "A role's unread packages for a group (and the session-wide ones), by priority.",
+        [SESSION, _p("group_id", "the task group (global: session-wide packages only)", aliases=("group",)),
+         _p("agent_type", "the consumer role", aliases=("agent",)),
+         _p("limit", "how many (default 3, at most 50)", kind="int"),
+         Param("include_consumed", "also the packages it has read", kind="flag")],
+        family="context", write=False, example="get-context-packages sess_abc123 group_a developer 3",
+    ),
+    Operation(
+        "mark-context-consumed", "A consumer has read a package (per iteration; marking twice changes nothing).",
+        [_p("package_id", "the package's id", kind="int", required=True, aliases=("package",)),
+         _p("agent_type", "the consumer role", required=True, aliases=("agent",)),
+         _p("iteration", "the iteration (default 1)", kind="int")],
+        confirm="✓ Package {package_id} read by {agent_type} (iteration {iteration})",
+        unchanged="✓ Package {package_id} was already read by {agent_type} (iteration {iteration})",
+        family="context", write=True, example="mark-context-consumed 7 developer 1",
+    ),
+    Operation(
+        "update-context-references", "Set the packages a task group refers to (group first, then session).",
+        [_p("group_id", "the task group", required=True, aliases=("group",)),
+         _p("session_id", "its session", required=True, aliases=("session",)),
+         _p("package_ids", "a JSON list of package ids, e.g. [1, 2]", kind="json", required=True,
+            aliases=("ids",))],
+        confirm="✓ Task group {group_id} refers to packages {context_references}",
+        family="context", write=True, example="update-context-references group_a sess_abc123 '[7, 9]'",
+    ),
+    Operation(
+        "save-consumption", "Record that an agent was given a package in an iteration (once).",
+        [SESSION, _p("group_id", "the task group", required=True, aliases=("group",)),
+         _p("agent_type", "the role", required=True, aliases=("agent",)),
+         _p("iteration", "the iteration number", kind="int", required=True),
+         _p("package_id", "the package's id", kind="int", required=True, aliases=("package",))],
+        confirm="✓ Package {package_id} given to {agent_type} in iteration {iteration}",
+        unchanged="✓ Package {package_id} was already recorded for {agent_type} in iteration {iteration}",
+        family="context", write=True, example="save-consumption sess_abc123 group_a developer 1 7",
+    ),
+    Operation(
+        "get-consumption", "Which packages agents were given, newest first.",
+        [SESSION, Param("group_id", "only this task group", aliases=("group",)),
+         Param("agent_type", "only this role", aliases=("agent",)),
+         Param("limit", "how many (default 50)", kind="int")],
+        family="context", write=False, example="get-consumption sess_abc123 --agent-type developer",
+    ),
+]
+
+# -- what a project learns across sessions: error patterns and strategies ----------------
+OPERATIONS += [
+    Operation(
+        "save-error-pattern", "Remember an error and its solution (the same error again counts an occurrence).",
+        [PROJECT, _p("error_type", "e.g. ImportError, TS2345", required=True, aliases=("type",)),
+         _p("error_message", "the message as seen (paths and line numbers are normalised)", required=True,
+            aliases=("message",)),
+         _p("solution", "what fixed it", required=True),
+         Param("lang", "the language, e.g. python"),
+         Param("context_hints", "words that place it, a JSON list", kind="json"),
+         Param("stack_pattern", "telling stack frames, a JSON list", kind="json"),
+         Param("ttl_days", "forget it after this many days unseen (default 90)", kind="int")],
+        confirm="✓ Error pattern {pattern_hash} {operation} ({occurrences} occurrences, confidence {confidence})",
+        family="memory", write=True,
+        example="""save-error-pattern shop ModuleNotFoundError "No module named 'jwt'" "pip install pyjwt" --lang python""",
+    ),
+    Operation(
+        "get-error-patterns", "A project's known errors with solutions, most trusted first.",
+        [PROJECT, Param("lang", "only this language"),
+         Param("min_confidence", "0-1 (default 0.7)"),
+         Param("error_type", "only this error type"),
+         Param("limit", "how many (default 5)", kind="int")],
+        family="memory", write=False, example="get-error-patterns shop --lang python --min-confidence 0.5",
+    ),
+    Operation(
+        "update-error-confidence", "Did a pattern's solution work? success: +0.1, failure: -0.2 (within 0.1-1).",
+        [_p("pattern_hash", "the pattern's hash", required=True, aliases=("hash",)), PROJECT,
+         _p("outcome", "success or failure", required=True)],
+        confirm="✓ Error pattern {pattern_hash}: confidence {previous_confidence} → {new_confidence}",
+        family="memory", write=True, example="update-error-confidence 3f2a9c1e8b7d6a50 shop success",
+    ),
+    Operation(
+        "cleanup-error-patterns", "Delete expired error patterns (and, if asked, old or untrusted ones).",
+        [_p("project_id", "only this project", aliases=("project",)),
+         Param("max_age_days", "also those unseen for this many days", kind="int"),
+         Param("min_confidence", "also those below this confidence")],
+        confirm="✓ Deleted {deleted_count} error patterns",
+        family="memory", write=True, audience="operator", example="cleanup-error-patterns shop",
+    ),
+    Operation(
+        "save-strategy", "Remember an insight about the project (again: one more helpful vote).",
+        [PROJECT, _p("topic", "implementation, architecture, methodology or general", required=True),
+         _p("insight", "one insight, at most 500 characters", required=True),
+         Param("lang", "the language it applies to"), Param("framework", "the framework it applies to"),
+         Param("strategy_id", "its id (default: derived from the project, topic and text)", aliases=("id",))],
+        confirm="✓ Strategy {strategy_id} {operation} (helpfulness {helpfulness})",
+        family="memory", write=True,
+        example='save-strategy shop architecture "Keep payment calls behind one adapter" --lang python',
+    ),
+    Operation(
+        "get-strategies", "A project's strategies, most helpful first.",
+        [PROJECT, Param("topic", "only this topic"), Param("lang", "this language (and general ones)"),
+         Param("framework", "this framework (and general ones)"),
+         Param("limit", "how many (default 5)", kind="int")],
+        family="memory", write=False, example="get-strategies shop --topic architecture",
+    ),
+    Operation(
+        "update-strategy-helpfulness", "Count a strategy helpful again (by 1, or by N up to 100).",
+        [_p("strategy_id", "the strategy's id", required=True, aliases=("id",)),
+         _p("increment", "how much (default 1)", kind="int")],
+        confirm="✓ Strategy {strategy_id}: helpfulness {previous_helpfulness} → {new_helpfulness}",
+        family="memory", write=True, example="update-strategy-helpfulness shop_architecture_0a1b2c3d4e5f6a7b",
+    ),
+    Operation(
+        "extract-strategies", "Turn the reasoning of approved task groups (one, or all) into strategies.",
+        [SESSION, _p("group_id", "the approved task group, or all", required=True, aliases=("group",)),
+         PROJECT, Param("lang", "the language they apply to"), Param("framework", "the framework")],
+        confirm="✓ Extracted {extracted} strategies for project {project_id}",
+        family="memory", write=True, example="extract-strategies sess_abc123 group_a shop",
+    ),
+]
+
 # -- data lifecycle: history, search, costs, export/import, retention, comparison -------
 STATE_TYPE = _p("state_type", "pm, orchestrator, group_status, …", required=True, aliases=("type",))
 OPERATIONS += [

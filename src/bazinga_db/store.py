@@ -485,6 +485,189 @@ class BazingaDB(Store):
 
         return reasoning.check_mandatory_phases(self, session_id, group_id, agent_type)
 
+    # -- context packages --------------------------------------------------------
+
+    def save_context_package(
+        self,
+        session_id: str,
+        group_id: str,
+        package_type: str,
+        file_path: str,
+        producer_agent: str,
+        consumers: Any,
+        priority: str,
+        summary: str,
+        size_bytes: int | None = None,
+        supersedes: int | None = None,
+        project_root: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand a file to the consumer roles; the package is added to its task group's references."""
+        from .records import context
+
+        return context.save_context_package(
+            self, session_id, group_id, package_type, file_path, producer_agent, consumers, priority, summary,
+            size_bytes, supersedes, project_root, idempotency_key,
+        )
+
+    def get_context_packages(
+        self,
+        session_id: str,
+        group_id: str | None = None,
+        agent_type: str | None = None,
+        limit: int = 3,
+        include_consumed: bool = False,
+    ) -> list[dict[str, Any]]:
+        """A role's unread packages for a group (and the session-wide ones), by priority, then newest."""
+        from .records import context
+
+        return context.get_context_packages(self, session_id, group_id, agent_type, limit, include_consumed)
+
+    def mark_context_consumed(self, package_id: int, agent_type: str, iteration: int = 1) -> dict[str, Any]:
+        """The role has read the package (in this iteration). Marking it again changes nothing."""
+        from .records import context
+
+        return context.mark_context_consumed(self, package_id, agent_type, iteration)
+
+    def update_context_references(self, group_id: str, session_id: str, package_ids: Any) -> dict[str, Any]:
+        """Set the packages a task group refers to (a list of package ids of its session)."""
+        from .records import context
+
+        return context.update_context_references(self, group_id, session_id, package_ids)
+
+    def save_consumption(
+        self,
+        session_id: str,
+        group_id: str,
+        agent_type: str,
+        iteration: int,
+        package_id: int,
+    ) -> dict[str, Any]:
+        """Record that an agent was given a package in an iteration (once: a repeat stores nothing)."""
+        from .records import context
+
+        return context.save_consumption(self, session_id, group_id, agent_type, iteration, package_id)
+
+    def get_consumption(
+        self,
+        session_id: str,
+        group_id: str | None = None,
+        agent_type: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """What agents were given, newest first; one group or one role when asked."""
+        from .records import context
+
+        return context.get_consumption(self, session_id, group_id, agent_type, limit)
+
+    # -- learned memory (per project) --------------------------------------------
+
+    def save_error_pattern(
+        self,
+        project_id: str,
+        error_type: str,
+        error_message: str,
+        solution: str,
+        lang: str | None = None,
+        context_hints: Any = None,
+        stack_pattern: Any = None,
+        ttl_days: int | None = None,
+    ) -> dict[str, Any]:
+        """Remember an error and its solution; the same error again counts one more occurrence."""
+        from .records import memory
+
+        return memory.save_error_pattern(
+            self, project_id, error_type, error_message, solution, lang, context_hints, stack_pattern, ttl_days,
+        )
+
+    def get_error_patterns(
+        self,
+        project_id: str,
+        lang: str | None = None,
+        min_confidence: Any = 0.7,
+        limit: int = 5,
+        error_type: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A project's unexpired patterns at or above a confidence, most trusted first."""
+        from .records import memory
+
+        return memory.get_error_patterns(self, project_id, lang, min_confidence, limit, error_type)
+
+    def update_error_confidence(self, pattern_hash: str, project_id: str, outcome: Any) -> dict[str, Any]:
+        """The pattern's solution worked (``success``: +0.1) or did not (``failure``: -0.2)."""
+        from .records import memory
+
+        return memory.update_error_confidence(self, pattern_hash, project_id, outcome)
+
+    def update_error_pattern_confidence(self, pattern_hash: str, project_id: str, success: Any) -> dict[str, Any]:
+        """The public project's name and argument for ``update_error_confidence``."""
+        from .records import memory
+
+        return memory.update_error_pattern_confidence(self, pattern_hash, project_id, success)
+
+    def cleanup_error_patterns(
+        self,
+        project_id: str | None = None,
+        max_age_days: int | None = None,
+        min_confidence: Any = None,
+    ) -> dict[str, Any]:
+        """Delete expired patterns; also those unseen for ``max_age_days`` or below ``min_confidence``."""
+        from .records import memory
+
+        return memory.cleanup_error_patterns(self, project_id, max_age_days, min_confidence)
+
+    def cleanup_expired_patterns(self, project_id: str | None = None) -> dict[str, Any]:
+        """The public project's name for ``cleanup_error_patterns`` (expired patterns only)."""
+        from .records import memory
+
+        return memory.cleanup_expired_patterns(self, project_id)
+
+    def save_strategy(
+        self,
+        project_id: str,
+        topic: str,
+        insight: str,
+        lang: str | None = None,
+        framework: str | None = None,
+        strategy_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Remember an insight; saving the same one again counts it helpful once more."""
+        from .records import memory
+
+        return memory.save_strategy(self, project_id, topic, insight, lang, framework, strategy_id)
+
+    def get_strategies(
+        self,
+        project_id: str,
+        lang: str | None = None,
+        framework: str | None = None,
+        topic: str | None = None,
+        limit: int = 5,
+    ) -> list[dict[str, Any]]:
+        """A project's strategies, most helpful first; a language or framework keeps the general ones too."""
+        from .records import memory
+
+        return memory.get_strategies(self, project_id, lang, framework, topic, limit)
+
+    def update_strategy_helpfulness(self, strategy_id: str, increment: int = 1) -> dict[str, Any]:
+        """Count a strategy helpful ``increment`` more times (0-100)."""
+        from .records import memory
+
+        return memory.update_strategy_helpfulness(self, strategy_id, increment)
+
+    def extract_strategies(
+        self,
+        session_id: str,
+        group_id: str,
+        project_id: str,
+        lang: str | None = None,
+        framework: str | None = None,
+    ) -> dict[str, Any]:
+        """Strategies from the reasoning of approved task groups (one group, or ``all``)."""
+        from .records import memory
+
+        return memory.extract_strategies(self, session_id, group_id, project_id, lang, framework)
+
     # -- reports ---------------------------------------------------------------
 
     def dashboard_snapshot(self, session_id: str) -> dict[str, Any]:

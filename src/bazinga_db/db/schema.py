@@ -298,6 +298,99 @@ TABLES_V5: tuple[Table, ...] = (
     ),
 )
 
+# Schema version 6 -- context packages handed from agent to agent, what each consumer read,
+# and what a project learns across sessions (error patterns, strategies).
+TABLES_V6: tuple[Table, ...] = (
+    Table(
+        "context_packages",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("group_id"),  # NULL: a package for the whole session
+            Column("package_type", not_null=True),  # research, failures, decisions, handoff, investigation
+            Column("file_path", not_null=True),  # relative to the project root
+            Column("producer_agent", not_null=True),
+            Column("priority", not_null=True, default="'medium'"),  # low, medium, high, critical
+            Column("summary", not_null=True),
+            Column("size_bytes", "INTEGER"),
+            Column("supersedes_id", "INTEGER"),  # the package this one replaces (no cascade)
+            Column("created_at"),
+            Column("idempotency_key"),
+        ],
+        indexes=(
+            Index("idx_packages_group", ("session_id", "group_id", "id")),
+            Index("idx_packages_idempotency", ("session_id", "idempotency_key"), unique=True),
+        ),
+    ),
+    Table(
+        "context_package_consumers",
+        [
+            Column("id", "ID"),
+            _session_ref(),
+            Column("package_id", "INTEGER", not_null=True, references="context_packages(id)"),
+            Column("agent_type", not_null=True),
+            Column("iteration", "INTEGER", not_null=True, default="1"),
+            Column("consumed_at"),  # NULL: not read yet
+        ],
+        indexes=(
+            Index("idx_consumers_unique", ("package_id", "agent_type", "iteration"), unique=True),
+            Index("idx_consumers_agent", ("session_id", "agent_type")),
+        ),
+    ),
+    Table(
+        "consumption_scope",
+        [
+            Column("id", "ID"),
+            Column("scope_id", not_null=True),  # a digest of the five keys below
+            _session_ref(),
+            Column("group_id", not_null=True),
+            Column("agent_type", not_null=True),
+            Column("iteration", "INTEGER", not_null=True),
+            Column("package_id", "INTEGER", not_null=True, references="context_packages(id)"),
+            Column("consumed_at"),
+        ],
+        indexes=(
+            Index("idx_consumption_scope_id", ("scope_id",), unique=True),
+            Index("idx_consumption_session", ("session_id", "group_id", "agent_type")),
+        ),
+    ),
+    Table(
+        "error_patterns",
+        [
+            Column("pattern_hash", not_null=True),
+            Column("project_id", not_null=True),
+            Column("error_type"),
+            Column("signature_json", "JSON", not_null=True),
+            Column("solution", not_null=True),
+            Column("confidence", "REAL", not_null=True, default="0.5"),
+            Column("occurrences", "INTEGER", not_null=True, default="1"),
+            Column("lang"),
+            Column("last_seen"),
+            Column("created_at"),
+            Column("ttl_days", "INTEGER", not_null=True, default="90"),
+            Column("expires_at"),  # last_seen + ttl_days, so expiry is a text comparison on both backends
+        ],
+        primary_key=("project_id", "pattern_hash"),
+        indexes=(Index("idx_patterns_project", ("project_id", "confidence")),),
+    ),
+    Table(
+        "strategies",
+        [
+            Column("strategy_id", not_null=True),
+            Column("project_id", not_null=True),
+            Column("topic", not_null=True),
+            Column("insight", not_null=True),
+            Column("helpfulness", "INTEGER", not_null=True, default="0"),
+            Column("lang"),
+            Column("framework"),
+            Column("last_seen"),
+            Column("created_at"),
+        ],
+        primary_key=("strategy_id",),
+        indexes=(Index("idx_strategies_project", ("project_id", "topic")),),
+    ),
+)
+
 # Columns later migrations add to tables of an earlier version, by table.
 ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
     "token_usage": TOKEN_USAGE_COLUMNS_V3,
@@ -307,11 +400,13 @@ ADDED_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("confidence_level"),
         Column("references_json", "JSON"),
     ),
+    # m006: the context packages a task group refers to (a JSON list of package ids).
+    "task_groups": (Column("context_references", "JSON"),),
 }
 
 # Every table of the current schema, in creation order: what export, migrate-to, prune and
 # doctor walk. A migration that creates tables adds its tuple here.
-TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V3 + TABLES_V5
+TABLES: tuple[Table, ...] = TABLES_V1 + TABLES_V3 + TABLES_V5 + TABLES_V6
 TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 
@@ -338,6 +433,19 @@ def children_of(parent: str) -> tuple[str, ...]:
         table.name for table in TABLES
         if any((column.references or "").startswith(parent + "(") for column in table.columns)
     )
+
+
+def references_of(table: Table) -> dict[str, str]:
+    """Columns of ``table`` that hold another numbered table's id: {column: that table}.
+
+    Import follows them when it renumbers that table's rows (a consumer row keeps pointing
+    at its package).
+    """
+    return {
+        column.name: column.references.partition("(")[0]
+        for column in table.columns
+        if column.references and column.references.endswith("(id)")
+    }
 
 
 SESSION_TABLES = children_of("sessions")

@@ -82,6 +82,7 @@ _DERIVED: dict[str, Any] = {
     "size_before": lambda f: _size(f["bytes_before"]),
     "size_after": lambda f: _size(f["bytes_after"]),
     "size_freed": lambda f: _size(f["bytes_freed"]),
+    "consumer_list": lambda f: ", ".join(c["agent_type"] for c in f["consumers"]) or "no one",
     "count": lambda f: len(f.result) if isinstance(f.result, list) else 1,
     "forced_note": lambda f: " (forced past unmet success criteria; override recorded)"
     if "completion_forced" in f.notices else "",

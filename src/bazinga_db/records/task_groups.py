@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import decode_all, ensure_session, require_session, retried
+from ..core import decode, decode_all, ensure_session, require_session, retried
 from ..errors import AmbiguousTaskGroup, Conflict, InvalidInput, TaskGroupNotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -39,7 +39,7 @@ def create_task_group(
         if existing is not None:
             if existing["name"] == name and existing["status"] == status and existing["assigned_to"] == assigned_to:
                 db.notices.append(("task_group_exists", group_id))
-                return existing
+                return decode(existing, "task_groups")  # type: ignore[return-value]
             raise Conflict(
                 f"task group {group_id!r} already exists in session {session_id!r} "
                 f"(status {existing['status']!r}); nothing was changed",
@@ -54,7 +54,7 @@ def create_task_group(
         if assigned_to:
             changes["assigned_to"] = [None, assigned_to]
         _record_event(tx, session_id, group_id, now, changes)
-        return row  # type: ignore[return-value]
+        return decode(row, "task_groups")  # type: ignore[return-value]
 
 
 @retried
@@ -108,7 +108,7 @@ def update_task_group(
         changes = {column: [old[column], row[column]] for column in TRACKED if old[column] != row[column]}
         if changes:
             _record_event(tx, session_id, group_id, now, changes)
-        return row
+        return decode(row, "task_groups")  # type: ignore[return-value]
 
 
 def _resolve_session(tx: Transaction, group_id: str, session_id: str | None) -> str:
@@ -144,12 +144,15 @@ def get_task_groups(db: Store, session_id: str, status: str | None = None) -> li
         params.append(v.choice(status, "status", v.TASK_STATUSES))
     with db.read() as tx:
         require_session(tx, session_id)
-        return tx.all(sql + " ORDER BY created_at NULLS FIRST, id", params)
+        return decode_all(tx.all(sql + " ORDER BY created_at NULLS FIRST, id", params), "task_groups")
 
 
 def all_of_session(tx: Transaction, session_id: str) -> list[dict[str, Any]]:
     # NULLS FIRST spells out SQLite's order; PostgreSQL's default is the opposite.
-    return tx.all("SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at NULLS FIRST, id", (session_id,))
+    return decode_all(
+        tx.all("SELECT * FROM task_groups WHERE session_id = ? ORDER BY created_at NULLS FIRST, id", (session_id,)),
+        "task_groups",
+    )
 
 
 def status_counts(groups: list[dict[str, Any]]) -> dict[str, int]:

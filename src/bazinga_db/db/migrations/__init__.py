@@ -6,5 +6,6 @@ every call ("is this database up to date?") needs no more than this tuple. The s
 in ``steps.py``; adopting tables that another tool made is in ``adoption.py``.
 """
 
-NAMES = ("m001_initial", "m002_log_search", "m003_token_sources", "m004_write_tokens", "m005_workflow_records")
+NAMES = ("m001_initial", "m002_log_search", "m003_token_sources", "m004_write_tokens", "m005_workflow_records",
+         "m006_context_and_memory")
 LATEST_VERSION = len(NAMES)

@@ -10,7 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-TIMESTAMP_COLUMNS = ("timestamp", "start_time", "end_time", "created_at", "updated_at")
+TIMESTAMP_COLUMNS = ("timestamp", "start_time", "end_time", "created_at", "updated_at", "last_seen", "consumed_at")
 
 
 def sqlite_table_exists(tx: Any, name: str) -> bool:

@@ -141,6 +141,54 @@ def m005_workflow_records(tx: Any) -> None:
         tx.execute("DELETE FROM orchestration_logs WHERE log_type = 'event'")
 
 
+def m006_context_and_memory(tx: Any) -> None:
+    """Context packages and their consumers, consumption scope, error patterns and
+    strategies; the task groups' references to their packages.
+
+    A schema-19 file holds all five tables already: they are rebuilt in our shape with
+    every row kept. Its consumer rows had no session column: each takes its package's.
+    """
+    for table in schema.TABLES_V6:
+        if tx.dialect == "sqlite" and sqlite_table_exists(tx, table.name):
+            if table.name == "context_package_consumers":
+                _adopt_consumers(tx, table)
+            else:
+                adopt_sqlite_table(tx, table)
+            if table.name == "error_patterns":
+                # The error type was only inside the signature; the expiry is computed once here.
+                tx.execute(
+                    "UPDATE error_patterns SET error_type = json_extract(signature_json, '$.error_type') "
+                    "WHERE error_type IS NULL AND json_valid(signature_json)"
+                )
+                tx.execute(
+                    "UPDATE error_patterns SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', last_seen, "
+                    "'+' || ttl_days || ' days') WHERE expires_at IS NULL"
+                )
+        else:
+            tx.execute(schema.create_table_sql(table, tx.dialect))
+        for index in table.indexes:
+            tx.execute(schema.create_index_sql(table, index))
+    present = set(tx.columns("task_groups"))
+    for column in schema.ADDED_COLUMNS["task_groups"]:
+        if column.name not in present:  # a schema-19 file has it already
+            tx.execute(f"ALTER TABLE task_groups ADD COLUMN {schema.column_sql(column, tx.dialect)}")
+
+
+def _adopt_consumers(tx: Any, table: schema.Table) -> None:
+    tx.execute("ALTER TABLE context_package_consumers RENAME TO _adopt_old_consumers")
+    tx.execute(schema.create_table_sql(table, "sqlite"))
+    # Rows whose package is gone could not be read through any package: kept would be
+    # orphans breaking the foreign key, so they go (a schema-19 file cascades them anyway).
+    tx.execute(
+        "INSERT INTO context_package_consumers (id, session_id, package_id, agent_type, iteration, consumed_at) "
+        "SELECT c.id, p.session_id, c.package_id, COALESCE(c.agent_type, 'unknown'), COALESCE(c.iteration, 1), "
+        "CASE WHEN c.consumed_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+        "THEN COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', c.consumed_at), c.consumed_at) ELSE c.consumed_at END "
+        "FROM _adopt_old_consumers c JOIN context_packages p ON p.id = c.package_id ORDER BY c.id"
+    )
+    tx.execute("DROP TABLE _adopt_old_consumers")
+
+
 def fts5_available(tx: Any) -> bool:
     import sqlite3
 
