@@ -584,7 +584,7 @@ class BazingaDB(Store):
         self,
         project_id: str,
         lang: str | None = None,
-        min_confidence: Any = 0.7,
+        min_confidence: float | str = 0.7,
         limit: int = 5,
         error_type: str | None = None,
     ) -> list[dict[str, Any]]:
@@ -593,7 +593,7 @@ class BazingaDB(Store):
 
         return memory.get_error_patterns(self, project_id, lang, min_confidence, limit, error_type)
 
-    def update_error_confidence(self, pattern_hash: str, project_id: str, outcome: Any) -> dict[str, Any]:
+    def update_error_confidence(self, pattern_hash: str, project_id: str, outcome: str | bool) -> dict[str, Any]:
         """The pattern's solution worked (``success``: +0.1) or did not (``failure``: -0.2)."""
         from .records import memory
 
@@ -609,7 +609,7 @@ class BazingaDB(Store):
         self,
         project_id: str | None = None,
         max_age_days: int | None = None,
-        min_confidence: Any = None,
+        min_confidence: float | str | None = None,
     ) -> dict[str, Any]:
         """Delete expired patterns; also those unseen for ``max_age_days`` or below ``min_confidence``."""
         from .records import memory

@@ -33,13 +33,14 @@ def in_process(db_path: str, body: Callable[[Client], Awaitable[Any]], tools: st
 
 
 def over_stdio(db_path: str, body: Callable[[Client], Awaitable[Any]], via_env: bool = False) -> Any:
-    """`python -m bazinga_db mcp --db PATH` as a subprocess, as an MCP client config starts it
-    (or with BAZINGA_DB=PATH in its environment)."""
+    """`python -m bazinga_db mcp --db PATH --tools agent` as a subprocess, as an MCP client
+    config starts it (or with BAZINGA_DB=PATH in its environment)."""
     if via_env:
-        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp"],
+        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp", "--tools", "agent"],
                                            env={"BAZINGA_DB": db_path})
     else:
-        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp", "--db", db_path])
+        parameters = StdioServerParameters(command=sys.executable, args=["-m", "bazinga_db", "mcp", "--db", db_path,
+                                                                             "--tools", "agent"])
 
     async def main() -> Any:
         async with Client(parameters, read_timeout_seconds=60) as client:
@@ -186,13 +187,20 @@ def test_tools_selects_the_tool_list(db_path: str) -> None:
     names = {tool.name for tool in list_tools(db_path, "core")}
     assert "log_interaction" in names and "save_reasoning" not in names and "vacuum" not in names
     assert {tool.name for tool in list_tools(db_path, "workflow")} == {
-        tool_name(op) for op in store_operations() if op.family != "core"}
+        tool_name(op) for op in store_operations() if op.family not in ("core", "memory")}
     assert {tool.name for tool in list_tools(db_path, "log_interaction,get_logs")} == {"log_interaction", "get_logs"}
-    assert {tool.name for tool in list_tools(db_path, DEFAULT_TOOLS)} == {
-        tool_name(op) for op in store_operations() if op.audience == "agent"}
+    agent = {tool_name(op) for op in store_operations() if op.audience == "agent"}
+    assert {tool.name for tool in list_tools(db_path, "agent")} == agent
+    default = {tool.name for tool in list_tools(db_path, DEFAULT_TOOLS)}
+    # The default is what a run calls at its moments: the learned memory and the occasional
+    # read-backs are one --tools word away.
+    assert {"save_reasoning", "save_context_package", "get_context_packages", "mark_context_consumed",
+            "get_events", "save_success_criteria", "log_interaction"} <= default < agent
+    assert not default & {tool.name for tool in list_tools(db_path, "memory")}
+    assert {tool.name for tool in list_tools(db_path, "run,memory")} > default
     refused = run_cli("--json", "mcp", "--tools", "everything", db=db_path)
     assert refused.code == 2 and refused.json()["error"]["code"] == "usage"
-    assert "agent, core, workflow, operator, all" in refused.json()["error"]["message"]
+    assert "run, agent, core, workflow, memory, operator, all" in refused.json()["error"]["message"]
 
 
 def test_example_calls_in_the_descriptions_succeed(db_path: str) -> None:
@@ -201,7 +209,8 @@ def test_example_calls_in_the_descriptions_succeed(db_path: str) -> None:
         results = []
         for tool in (await client.list_tools()).tools:
             if "\nExample: " not in (tool.description or "") or tool.name in ("update_task_group", "vacuum",
-                                                                              "migrate", "prune"):
+                                                                              "migrate", "prune",
+                                                                              "update_context_references"):
                 continue  # no example, or these need earlier records, or act on the whole database
             example = json.loads((tool.description or "").split("\nExample: ")[1])
             results.append((tool.name, await client.call_tool(tool.name, example)))

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 from ..core import require_session
 from ..db.migrations import LATEST_VERSION
-from ..db.schema import GLOBAL_TABLES, SESSION_TABLES, TABLES_BY_NAME
+from ..db.schema import GLOBAL_TABLES, SESSION_TABLES, TABLES_BY_NAME, references_of
 from ..errors import InvalidInput
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -73,7 +73,8 @@ def export(
     """Write the database (or one session) as JSON Lines to ``output`` (a path or a text stream).
 
     A path is written whole or not at all (a temporary file renamed into place).
-    Configuration is global, so it is part of a whole-database export only.
+    Global tables (configuration, error patterns, strategies) belong to no session, so
+    they are part of a whole-database export only.
     """
     v.choice(format, "format", FORMATS)
     session_id = v.optional_identifier(session_id, "session_id")
@@ -111,7 +112,8 @@ def export(
 
 
 def _export_to(db: Store, stream: TextIO, session_id: str | None) -> dict[str, Any]:
-    tables = [table for table in TABLE_ORDER if not (session_id and table == "configuration")]
+    # Global tables (configuration, what projects learned) belong to no session.
+    tables = [table for table in TABLE_ORDER if not (session_id and table in GLOBAL_TABLES)]
     counts: dict[str, int] = {}
     with db.read() as tx:  # one snapshot: the file is consistent even while agents write
         if session_id is not None:
@@ -144,6 +146,7 @@ def import_(db: Store, file: str | Iterable[str]) -> dict[str, Any]:
     report = {table: {"inserted": 0, "identical": 0, "conflicts": 0, "renumbered": 0} for table in TABLE_ORDER}
     dropped: dict[str, list[str]] = {}
     known: set[str] = set()  # sessions checked to exist
+    moved: dict[str, dict[Any, Any]] = {}  # numbered table -> {id in the file: id in the target}
     with db.write() as tx:
         columns = {table: tx.columns(table) for table in TABLE_ORDER}
         for table in TABLE_ORDER:
@@ -155,7 +158,7 @@ def import_(db: Store, file: str | Iterable[str]) -> dict[str, Any]:
             if table in KEYED:
                 _import_keyed(tx, table, items, report[table], known)
             else:
-                _import_numbered(tx, table, items, report[table], known)
+                _import_numbered(tx, table, items, report[table], known, moved)
         if tx.dialect == "postgres":
             # Explicit ids do not advance an identity sequence; move it past them.
             for table in TABLE_ORDER:
@@ -195,29 +198,37 @@ def _import_keyed(tx: Any, table: str, items: list[tuple[int, dict[str, Any]]],
             counts["conflicts"] += 1  # the target's version is kept
 
 def _import_numbered(tx: Any, table: str, items: list[tuple[int, dict[str, Any]]],
-                     counts: dict[str, int], known: set[str]) -> None:
+                     counts: dict[str, int], known: set[str], moved: dict[str, dict[Any, Any]]) -> None:
+    """Numbered rows; ``moved`` maps each numbered table's ids in the file to the ids the
+    same rows have in the target, so a row that refers to another (a consumer to its
+    package) keeps referring to the same row after a renumbering."""
+    references = references_of(TABLES_BY_NAME[table])
+    mine = moved.setdefault(table, {})
     sessions: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, row in items:
         _require_parent(tx, row, number, known)
+        for column, parent in references.items():
+            if row.get(column) in moved.get(parent, {}):
+                row[column] = moved[parent][row[column]]
         sessions.setdefault(row["session_id"], []).append((number, row))
     content = [column for column in _column_union(items) if column != "id"]
     plan: list[tuple[int, dict[str, Any], bool]] = []
     for session_id, rows in sessions.items():
-        from collections import Counter
-
-        existing = Counter(
-            tuple(row[column] for column in content)
-            for row in tx.all(f"SELECT {', '.join(content)} FROM {table} WHERE session_id = ?", (session_id,))
-        )
+        existing: dict[tuple[Any, ...], list[Any]] = {}
+        for row in tx.all(f"SELECT id, {', '.join(content)} FROM {table} WHERE session_id = ? ORDER BY id",
+                          (session_id,)):
+            existing.setdefault(tuple(row[column] for column in content), []).append(row["id"])
         keys = {row["idempotency_key"] for row in tx.all(
             f"SELECT idempotency_key FROM {table} WHERE session_id = ? AND idempotency_key IS NOT NULL",
             (session_id,),
         )} if "idempotency_key" in content else set()
         fresh = []
         for number, row in rows:
-            signature = tuple(row.get(column) for column in content)
-            if existing[signature] > 0:  # a multiset: two identical rows in the file stay two
-                existing[signature] -= 1
+            same = existing.get(tuple(row.get(column) for column in content))
+            if same:  # a multiset: two identical rows in the file stay two
+                target_id = same.pop(0)
+                if row.get("id") is not None and row["id"] != target_id:
+                    mine[row["id"]] = target_id
                 counts["identical"] += 1
             elif row.get("idempotency_key") is not None and row["idempotency_key"] in keys:
                 counts["conflicts"] += 1  # that key already names another row of the session
@@ -230,10 +241,13 @@ def _import_numbered(tx: Any, table: str, items: list[tuple[int, dict[str, Any]]
             len(set(ids)) == len(ids) and not _any_taken(tx, table, ids)  # type: ignore[arg-type]
         plan.extend((number, row, keep) for number, row in fresh)
     for number, row, keep in sorted(plan, key=lambda item: item[0]):  # file order: renumbered rows keep their order
+        old_id = row.get("id")
         if not keep:
             row = {column: value for column, value in row.items() if column != "id"}
             counts["renumbered"] += 1
-        _insert(tx, table, row, number)
+        new_id = _insert(tx, table, row, number)
+        if old_id is not None and new_id != old_id:
+            mine[old_id] = new_id
         counts["inserted"] += 1
 
 def _require_parent(tx: Any, row: dict[str, Any], number: int, known: set[str]) -> None:
@@ -322,14 +336,17 @@ def _any_taken(tx: Any, table: str, ids: list[int]) -> bool:
     return False
 
 
-def _insert(tx: Any, table: str, row: dict[str, Any], number: int) -> None:
+def _insert(tx: Any, table: str, row: dict[str, Any], number: int) -> Any:
+    """Insert one row; return its id (None for a table keyed otherwise)."""
     columns = list(row)
+    numbered = table not in KEYED
     # Column names come from the target's own schema (unknown ones were dropped), never from the file.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     try:
-        tx.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            tuple(row[column] for column in columns),
-        )
+        if numbered:
+            return tx.one(sql + " RETURNING id", tuple(row[column] for column in columns))["id"]
+        tx.execute(sql, tuple(row[column] for column in columns))
+        return None
     except Exception as exc:
         # sqlite3 and psycopg both name their constraint failures IntegrityError.
         if not any(kind.__name__ == "IntegrityError" for kind in type(exc).__mro__):

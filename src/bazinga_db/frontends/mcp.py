@@ -76,18 +76,26 @@ def store_operations() -> list[Operation]:
 
 
 # What ``bazinga-db mcp --tools`` can select: every client reads the whole tool list on
-# every turn, so an agent loads only what it uses. "agent" (the default) is what agents
-# call during a run; "core" its records of the first version, "workflow" the workflow
-# records (criteria, plan, events, reasoning); "operator" the commands for people.
-WORKFLOW_FAMILIES = ("criteria", "plans", "events", "reasoning")
+# every turn, so an agent loads only what it uses. "run" (the default) is what agents call
+# at the moments of a run; "agent" adds the read-backs and analyses they call now and then
+# and the project's learned memory; "core" is the records of the first version,
+# "workflow" the workflow records (criteria, plan, events, reasoning, context packages),
+# "memory" the error patterns and strategies, "operator" the commands for people.
+WORKFLOW_FAMILIES = ("criteria", "plans", "events", "reasoning", "context")
+OCCASIONAL = frozenset({
+    "state-history", "state-diff", "search-logs", "get-task-group-events", "query",
+    "update-context-references", "save-consumption", "get-consumption",
+})
 TOOL_SETS = {
-    "agent": lambda operation: operation.audience == "agent",
-    "core": lambda operation: operation.audience == "agent" and operation.family == "core",
-    "workflow": lambda operation: operation.family in WORKFLOW_FAMILIES,
-    "operator": lambda operation: operation.audience != "agent",
-    "all": lambda operation: True,
+    "run": lambda op: op.audience == "agent" and op.family != "memory" and op.name not in OCCASIONAL,
+    "agent": lambda op: op.audience == "agent",
+    "core": lambda op: op.audience == "agent" and op.family == "core",
+    "workflow": lambda op: op.family in WORKFLOW_FAMILIES,
+    "memory": lambda op: op.family == "memory",
+    "operator": lambda op: op.audience != "agent",
+    "all": lambda op: True,
 }
-DEFAULT_TOOLS = "agent"
+DEFAULT_TOOLS = "run"
 
 
 def selected_operations(tools: str | None = None) -> list[Operation]:

@@ -159,7 +159,7 @@ def get_error_patterns(
     db: Store,
     project_id: str,
     lang: str | None = None,
-    min_confidence: Any = 0.7,
+    min_confidence: float | str = 0.7,
     limit: int = 5,
     error_type: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -179,7 +179,7 @@ def get_error_patterns(
     return [_pattern(row) for row in rows]
 
 
-def update_error_confidence(db: Store, pattern_hash: str, project_id: str, outcome: Any) -> dict[str, Any]:
+def update_error_confidence(db: Store, pattern_hash: str, project_id: str, outcome: str | bool) -> dict[str, Any]:
     """The pattern's solution worked (``success``: +0.1) or did not (``failure``: -0.2)."""
     digest = v.identifier(pattern_hash, "pattern_hash")
     project = v.identifier(project_id, "project_id")
@@ -213,7 +213,8 @@ def update_error_pattern_confidence(
 
 
 def cleanup_error_patterns(
-    db: Store, project_id: str | None = None, max_age_days: int | None = None, min_confidence: Any = None
+    db: Store, project_id: str | None = None, max_age_days: int | None = None,
+    min_confidence: float | str | None = None,
 ) -> dict[str, Any]:
     """Delete expired patterns; also those unseen for ``max_age_days`` or below ``min_confidence``."""
     project = v.optional_identifier(project_id, "project_id")

@@ -80,6 +80,23 @@ FAMILIES: dict[str, tuple[str, str]] = {
             "Entries show in the log stream."
         ),
     ),
+    "context": (
+        "Context packages",
+        (
+            "A producer hands a file in the project (research, failures, decisions, handoff, investigation) "
+            "to consumer roles with a priority and a one-line summary. Before an agent starts, read its "
+            "unread packages; when it has read one, mark it consumed. Paths outside the project are refused."
+        ),
+    ),
+    "memory": (
+        "Error patterns, strategies",
+        (
+            "What the project learned across sessions. Save an error with its fix; the same error from "
+            "another file or line counts as one pattern. Report whether a fix worked (confidence goes up "
+            "or down). Strategies are insights per topic; `extract-strategies` draws them from an "
+            "approved group's reasoning."
+        ),
+    ),
 }
 REFERENCES_FOLDER = "references"
 
@@ -98,12 +115,15 @@ def render_commands() -> str:
     their reference file; the commands for people around a run only by name, since every
     agent pays for each token of SKILL.md in its prompt."""
     lines = [command_line(op) for op in operations.OPERATIONS if op.audience == "agent" and op.family == "core"]
-    for family, (title, _purpose) in FAMILIES.items():
-        lines.append(f"- {title}: read `{REFERENCES_FOLDER}/{family}.md`")
+    listed = "; ".join(
+        f"`{REFERENCES_FOLDER}/{family}.md`" + ("" if title.lower() == family else f" ({title.lower()})")
+        for family, (title, _) in FAMILIES.items()
+    )
+    lines.append(f"- Read when needed: {listed}.")
     operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
         lines.append(
-            "- For people and scripts, not needed during a run (each has `--help`): "
+            "- For people and scripts (each has `--help`): "
             + ", ".join(operator) + "."
         )
     return "\n".join(lines)
