@@ -66,6 +66,11 @@ FAMILIES = [
     Family("save-reasoning", "orchestration_logs", lambda session, key: {
         "session_id": session, "group_id": "group_a", "agent_type": "developer", "reasoning_phase": "approach",
         "content": "JWT with refresh tokens", "confidence": "high", "idempotency_key": key}, "content"),
+    Family("save-context-package", "context_packages", lambda session, key: {
+        "session_id": session, "group_id": "group_a", "package_type": "research",
+        "file_path": "bazinga/artifacts/research.md", "producer_agent": "investigator",
+        "consumers": ["developer", "qa_expert"], "priority": "high", "summary": "OAuth providers compared",
+        "idempotency_key": key}, "summary"),
 ]
 
 # Secrets of two documented kinds (util/redaction.py), and the markers that replace them.

@@ -30,7 +30,7 @@ MARKER = "[REDACTED:{kind}]"
 
 # Columns redacted before storage: free text, and JSON documents stored as text (a record
 # write passes its table's JSON columns, as the schema types them; these are the default).
-TEXT_COLUMNS = ("content", "original_requirements")
+TEXT_COLUMNS = ("content", "original_requirements", "summary", "message", "solution", "insight")
 JSON_COLUMNS = ("state_data", "output_data", "decision_data")
 
 _OFF = {"0", "false", "no", "off"}
