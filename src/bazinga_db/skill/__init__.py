@@ -103,7 +103,7 @@ def render_commands() -> str:
     operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
         lines.append(
-            "- For people and scripts, not needed during a run (each has `--help`): "
+            "- For people and scripts (each has `--help`): "
             + ", ".join(operator) + "."
         )
     return "\n".join(lines)
