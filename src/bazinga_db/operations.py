@@ -62,8 +62,8 @@ class Operation:
     ``unchanged`` is the line when the write found everything already as asked.
     """
 
-    __slots__ = ("audience", "confirm", "example", "family", "mcp", "name", "params", "summary", "tool",
-                 "unchanged", "write")
+    __slots__ = ("audience", "confirm", "example", "exit_1_unless", "family", "mcp", "name", "params", "summary",
+                 "tool", "unchanged", "write")
 
     def __init__(
         self,
@@ -79,6 +79,7 @@ class Operation:
         unchanged: str | None = None,
         family: str = "core",
         mcp: bool = True,
+        exit_1_unless: str | None = None,
     ) -> None:
         self.name = name
         self.summary = summary
@@ -97,6 +98,9 @@ class Operation:
         # "agent": used during a run, documented in full in SKILL.md; "operator": for
         # people and scripts around a run (export, prune, dashboard …), listed briefly.
         self.audience = audience
+        # A check's verdict: the result's boolean field that is false when the check found
+        # a problem; the CLI then prints the result as usual and exits 1 (doctor's rule).
+        self.exit_1_unless = exit_1_unless
 
     @property
     def method(self) -> str:
@@ -704,11 +708,27 @@ OPERATIONS += [
         [], write=False, example="integrity-check", tool=True, audience="operator",
     ),
     Operation(
+        "diagnose-group-ids",
+        "Find group ids the store would refuse or misread (reserved words, invalid ids, a literal 'global'); "
+        "exit 1 if any, unless --fix repairs them.",
+        [Param("fix", "repair them in one transaction: rename bad task-group ids to group_<id> everywhere, "
+               "'global' record group ids to NULL", kind="flag")],
+        confirm="{group_ids_summary}", exit_1_unless="ok",
+        write=True, example="diagnose-group-ids --fix", audience="operator",
+    ),
+    Operation(
         "backup", "Copy the database to DEST while agents keep writing (a consistent, verified snapshot).",
         [_p("destination", "the file to write (refused if it exists, unless --force)", required=True,
             aliases=("dest",)),
          Param("force", "overwrite DEST if it exists", kind="flag")],
         write=False, example="backup bazinga/backup-2025-01-13.db", tool=True, audience="operator",
+    ),
+    Operation(
+        "recover-db",
+        "Salvage the readable rows of a damaged SQLite file into a NEW file (a healthy file is left untouched).",
+        [Param("output", "the new file (default <db>.recovered-<UTC time>.db; refused if it exists)",
+               aliases=("o",))],
+        write=False, example="recover-db --output bazinga/recovered.db", tool=True, audience="operator",
     ),
     Operation(
         "batch",

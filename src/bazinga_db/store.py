@@ -720,3 +720,11 @@ class BazingaDB(Store):
         from .admin import transfer
 
         return transfer.import_(self, file)
+
+    # -- maintenance -----------------------------------------------------------
+
+    def diagnose_group_ids(self, fix: bool = False) -> dict[str, Any]:
+        """Group ids the store would refuse or misread (reserved, invalid, a literal 'global'); ``fix`` repairs them."""
+        from .admin import group_ids
+
+        return group_ids.diagnose_group_ids(self, fix)

@@ -139,6 +139,8 @@ def _execute(invocation: Invocation, out: TextIO, err: TextIO) -> int:
             print(render.TEXT_READS[operation.name](result), file=out)
         else:
             print(render.dumps(result), file=out)
+    if operation.exit_1_unless and isinstance(result, dict) and not result.get(operation.exit_1_unless):
+        return 1
     return 0
 
 

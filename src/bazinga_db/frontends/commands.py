@@ -112,6 +112,34 @@ def backup_command(arguments: dict[str, Any], invocation: Invocation, out: TextI
     return 0
 
 
+def recover_db_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
+    """Exit 0 when the file is healthy or a new file was written, 1 when nothing could be read."""
+    from ..admin.recovery import recover_db
+    from ..errors import DatabaseError
+    from .render import dumps
+
+    output = arguments.get("output")
+    try:
+        report = recover_db(invocation.db, output)
+    except OSError as exc:
+        raise DatabaseError(f"cannot write the recovered database {output or ''}: {exc.strerror}") from None
+    if invocation.json:
+        print(dumps(report), file=out)
+    elif not invocation.quiet:
+        if report["healthy"]:
+            print(f"✓ {report['message']}", file=out)
+        else:
+            lines = [f"✓ Recovered into {report['recovered_database']}: {report['message']}"]
+            width = max((len(name) for name in report["tables"]), default=0)
+            for name, table in report["tables"].items():
+                lost = "unknown" if table["lost"] is None else table["lost"]
+                lines.append(f"  {name:<{width}}  {table['salvaged']} salvaged, {lost} lost, "
+                             f"{table['orphans_skipped']} orphans skipped")
+            lines.append(f"next step: {report['next_step']}")
+            print("\n".join(lines), file=out)
+    return 0
+
+
 def install_skill_command(arguments: dict[str, Any], invocation: Invocation, out: TextIO, err: TextIO) -> int:
     from ..skill import confirmation, install_skill
     from .render import dumps

@@ -79,6 +79,7 @@ _DERIVED: dict[str, Any] = {
     "changes_note": _changes_note,
     "applied_list": lambda f: ", ".join(f["applied"]),
     "prune_summary": lambda f: prune_summary(f),
+    "group_ids_summary": lambda f: group_ids_summary(f.result),
     "size_before": lambda f: _size(f["bytes_before"]),
     "size_after": lambda f: _size(f["bytes_after"]),
     "size_freed": lambda f: _size(f["bytes_freed"]),
@@ -218,6 +219,25 @@ def prune_summary(result: dict[str, Any]) -> str:
         when = (f"ended {session['end_time']}" if session.get("end_time")
                 else f"no end time, created {session.get('created_at') or 'unknown'}")
         lines.append(f"  {session['session_id']:<{width}}  {session['status']:<9}  {when}")
+    return "\n".join(lines)
+
+
+def group_ids_summary(result: dict[str, Any]) -> str:
+    """diagnose-group-ids for people: a verdict line, then one line per problem or repair."""
+    if not result["issues_found"]:
+        return "✓ No group id problems found"
+    if result["fixes_applied"]:
+        lines = [f"✓ Fixed {result['issues_found']} group id problem(s)"]
+        for fix in result["fixes"]:
+            to = "NULL" if fix["to"] is None else repr(fix["to"])
+            lines.append(f"  {fix['table']}.{fix['column']} in {fix['session_id']}: {fix['from']!r} → {to} "
+                         f"({fix['rows']} row(s))")
+        return "\n".join(lines)
+    lines = [f"✗ {result['issues_found']} group id problem(s) found"]
+    for issue in result["issues"]:
+        lines.append(f"  {issue['table']}.{issue['column']} in {issue['session_id']}: {issue['group_id']!r}: "
+                     f"{issue['problem']} → {issue['fix']}")
+    lines.append("repair them with `bazinga-db diagnose-group-ids --fix` (one transaction)")
     return "\n".join(lines)
 
 

@@ -120,7 +120,8 @@ def render_commands() -> str:
         for family, (title, _) in FAMILIES.items()
     )
     lines.append(f"- Read when needed: {listed}.")
-    operator = [f"`{op.name}`" for op in operations.OPERATIONS if op.audience != "agent"]
+    # Plain names: backticks around each would cost two tokens a name in every agent's prompt.
+    operator = [op.name for op in operations.OPERATIONS if op.audience != "agent"]
     if operator:
         lines.append(
             "- For people and scripts (each has `--help`): "
