@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bazinga_db import BazingaDB
-from bazinga_db.admin.transfer import TABLE_ORDER
+from bazinga_db.admin.transfer import KEYED, TABLE_ORDER
+from bazinga_db.db.schema import GLOBAL_TABLES
 from bazinga_db.db.migrations import LATEST_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,8 +25,8 @@ def table_rows(path: str, table: str, *, without_ids: bool = False) -> list[tupl
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
     if without_ids and "id" in columns and table not in ("task_groups",):
         columns.remove("id")
-    order = {"sessions": "session_id", "configuration": "key", "_transcript_offsets": "session_id, path"}.get(
-        table, "rowid")
+    # Tables keyed otherwise than by id are exported in key order: compare them in it.
+    order = ", ".join(KEYED[table]) if table in KEYED and table != "task_groups" else "rowid"
     rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}").fetchall()
     connection.close()
     return rows
@@ -63,7 +64,7 @@ def test_demo_database_round_trips_exactly(demo_db: str, tmp_path: Path, cli) ->
         assert table_rows(demo_db, table) == table_rows(copy, table), table
         assert counts[table] == len(table_rows(demo_db, table)) > 0, table
     with BazingaDB(copy) as db:  # the search index was filled by the import
-        assert [row["group_id"] for row in db.search_logs("pagination")] == ["group_b"]
+        assert {row["group_id"] for row in db.search_logs("pagination")} == {"group_b"}
 
 
 def test_importing_twice_adds_nothing(demo_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +75,7 @@ def test_importing_twice_adds_nothing(demo_db: str, tmp_path: Path, cli) -> None
     again = cli("import", "-", db=copy, input=export.read_text())
     assert again.code == 0, again
     assert again.out.splitlines()[0] == "✓ Imported 0 rows from stdin"
-    assert "  orchestration_logs: 0 new, 28 identical" in again.out
+    assert "  orchestration_logs: 0 new, 29 identical" in again.out
     assert {table: table_rows(copy, table) for table in TABLE_ORDER} == before
 
 
@@ -82,20 +83,37 @@ def test_import_into_a_busy_database_renumbers_and_keeps_order(demo_db: str, sto
     for n in range(30):  # take the ids the demo's rows had
         store.log_interaction("local", "developer", f"local entry {n}")
     store.save_state("local", "pm", {"local": True})
+    store.save_context_package("local", "global", "handoff", "local.md", "pm", ["developer"], "low", "local package",
+                               project_root=str(Path(db_path).parent))  # takes the demo package's id
     text = io.StringIO()
     with BazingaDB(demo_db) as source:
         source.export(output=text)
         session = source.list_sessions()[0]["session_id"]
     report = store.import_(text.getvalue().splitlines())
-    assert report["tables"]["orchestration_logs"]["renumbered"] == 28
+    assert report["tables"]["orchestration_logs"]["renumbered"] == 29
     assert report["tables"]["state_snapshots"]["renumbered"] == 2
+    assert report["tables"]["context_packages"]["renumbered"] == 1
     assert report["tables"]["decisions"]["renumbered"] == 0  # its ids were free
+    referring = ("context_package_consumers", "consumption_scope")  # their package ids follow the renumbering
     for table in TABLE_ORDER:
-        if table == "configuration":
+        if table in GLOBAL_TABLES or table in referring:
             continue
         mine = [row for row in table_rows(db_path, table, without_ids=True) if session in row]
         theirs = table_rows(demo_db, table, without_ids=True)
         assert mine == theirs, table  # every row, in its original order
+    # A consumer row still points at its own package, under the package's new id.
+    for database in (demo_db, db_path):
+        with BazingaDB(database) as db, db.read() as tx:
+            pairs = [(row["summary"], row["agent_type"], row["consumed_at"]) for row in tx.all(
+                "SELECT p.summary, c.agent_type, c.consumed_at FROM context_package_consumers c "
+                "JOIN context_packages p ON p.id = c.package_id WHERE c.session_id = ? ORDER BY c.id", (session,))]
+            scopes = [row["summary"] for row in tx.all(
+                "SELECT p.summary FROM consumption_scope s JOIN context_packages p ON p.id = s.package_id "
+                "WHERE s.session_id = ?", (session,))]
+        if database == demo_db:
+            expected = (pairs, scopes)
+            assert pairs and scopes
+    assert (pairs, scopes) == expected
     assert len(store.get_logs("local")) == 30
     assert store.import_(text.getvalue().splitlines())["inserted"] == 0
 
@@ -105,7 +123,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
         session = source.list_sessions()[0]["session_id"]
         text = io.StringIO()
         summary = source.export(session_id=session, output=text)
-    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 28
+    assert "configuration" not in summary["counts"] and summary["counts"]["orchestration_logs"] == 29
     store.create_session(session, "simple", "something else entirely")
     store.log_interaction(session, "pm", "already here", idempotency_key="k1")
     lines = text.getvalue().splitlines()
@@ -117,7 +135,7 @@ def test_session_export_and_conflicts(demo_db: str, store: BazingaDB) -> None:
     report = store.import_(lines)
     assert report["tables"]["sessions"] == {"inserted": 0, "identical": 0, "conflicts": 1, "renumbered": 0}
     assert report["tables"]["orchestration_logs"]["conflicts"] == 1
-    assert report["tables"]["orchestration_logs"]["inserted"] == 27
+    assert report["tables"]["orchestration_logs"]["inserted"] == 28
     assert store.get_session(session)["original_requirements"] == "something else entirely"
 
 

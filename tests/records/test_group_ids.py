@@ -21,8 +21,12 @@ def seed_bad_ids(db_target: str) -> None:
         db.log_interaction(SESSION, "pm", "a fine entry", group_id="group_a")
         # Already taken in SESSION: the rename of "global" must pick another name.
         db.create_task_group("group_global", SESSION, "Taken name")
-        db.create_task_group("default", OTHER, "reserved, as an adopted file may have it")
         with db.write() as tx:
+            # Reserved, as an adopted file may have it (create-task-group refuses it), with its "created" event.
+            tx.execute("INSERT INTO task_groups (id, session_id, name, status, revision_count) "
+                       "VALUES ('default', ?, 'reserved', 'pending', 0)", (OTHER,))
+            tx.execute("INSERT INTO task_group_events (session_id, group_id, timestamp, changes) "
+                       "VALUES (?, 'default', '2025-01-01T00:00:00.000Z', '{\"created\": true}')", (OTHER,))
             tx.execute("INSERT INTO task_groups (id, session_id, name, status, revision_count) "
                        "VALUES (?, ?, 'reserved', 'pending', 0)", ("global", SESSION))
             tx.execute("INSERT INTO task_groups (id, session_id, name, status, revision_count) "

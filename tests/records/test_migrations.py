@@ -109,8 +109,11 @@ def assert_our_schema(path: Path, reference: Path) -> None:
     """Our tables in ``path`` have exactly the columns (kept extras after ours), indexes and keys of a fresh file."""
     for table in OUR_TABLES:
         got, want = shape(path, table), shape(reference, table)
-        ours = len(want["columns"])
-        assert got["columns"][:ours] == want["columns"], table
+        own = len(schema.TABLES_BY_NAME[table].columns)  # created with the table; later ones were added
+        assert got["columns"][:own] == want["columns"][:own], table
+        # A column a later migration adds may already be there among an adopted file's extras.
+        got_by_name = {column[1]: column[1:] for column in got["columns"]}
+        assert [got_by_name.get(column[1]) for column in want["columns"]] == [c[1:] for c in want["columns"]], table
         assert got["indexes"] == want["indexes"], table
         assert got["foreign_keys"] == want["foreign_keys"], table
 
@@ -218,6 +221,24 @@ def test_seed_era_file_through_the_cli(seed_era_file: Path) -> None:
 # -- the later (schema_version 19) file ---------------------------------------------------
 
 
+def test_v19_workflow_rows_are_read_by_our_commands(v19_file: Path) -> None:
+    """What a schema-19 run left is what the next agent reads: the pending package (not the
+    one it superseded), the project's patterns and strategies."""
+    session = "bazinga_20260110_100000"
+    with BazingaDB(v19_file) as db:
+        assert [p["id"] for p in db.get_context_packages(session, "group_a", "qa_expert")] == [2]
+        assert db.get_context_packages(session, "group_a", "developer") == []  # it read package 2
+        assert db.mark_context_consumed(2, "qa_expert")["newly_consumed"] is True
+        # def456 was last seen on 2026-01-10 with 30 days to live: expired, so not offered, and cleaned up
+        assert [p["pattern_hash"] for p in db.get_error_patterns("shop", min_confidence=0)] == ["abc123"]
+        assert db.cleanup_error_patterns("shop")["deleted"] == ["shop:def456"]
+        assert db.save_error_pattern("shop", "ImportError", "No module named 'x'", "pip install it")["operation"] \
+            in ("created", "updated")
+        assert [s["strategy_id"] for s in db.get_strategies("shop")] == ["shop_architecture_1"]
+        assert db.save_strategy("shop", "architecture", "One adapter per payment provider",
+                                strategy_id="shop_architecture_1")["helpfulness"] == 3
+
+
 def test_v19_file_is_adopted_with_every_row(v19_file: Path, tmp_path: Path) -> None:
     before = counts(v19_file)
     assert set(V19_EXTRA_TABLES) <= set(before)
@@ -236,9 +257,28 @@ def test_v19_file_is_adopted_with_every_row(v19_file: Path, tmp_path: Path) -> N
     assert_timestamps_normalised(v19_file)
     assert rows(v19_file, "PRAGMA foreign_key_check") == []
     assert rows(v19_file, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
-    # their extra tables keep referencing sessions
+    # their context packages are ours: the consumer rows took their package's session, and the
+    # package that superseded another keeps saying which (a plain column now, no cascade)
     references = {row["table"] for row in rows(v19_file, "SELECT * FROM pragma_foreign_key_list('context_packages')")}
-    assert references == {"sessions", "context_packages"}
+    assert references == {"sessions"}
+    assert rows(v19_file, "SELECT package_id, session_id, agent_type, consumed_at FROM context_package_consumers "
+                          "ORDER BY id") == [
+        {"package_id": 2, "session_id": "bazinga_20260110_100000", "agent_type": "developer",
+         "consumed_at": "2026-01-10T10:02:40.000Z"},
+        {"package_id": 2, "session_id": "bazinga_20260110_100000", "agent_type": "qa_expert", "consumed_at": None}]
+    assert rows(v19_file, "SELECT supersedes_id, version, scope FROM context_packages ORDER BY id") == [
+        {"supersedes_id": None, "version": 1, "scope": "group"}, {"supersedes_id": 1, "version": 2, "scope": "group"}]
+    assert rows(v19_file, "SELECT scope_id, package_id FROM consumption_scope") == [
+        {"scope_id": "scope-1", "package_id": 2}]
+    # learned memory: the error type comes out of the signature, the expiry is computed once
+    patterns = rows(v19_file, "SELECT pattern_hash, error_type, confidence, occurrences, last_seen, expires_at "
+                              "FROM error_patterns ORDER BY pattern_hash")
+    assert patterns[1] == {"pattern_hash": "def456", "error_type": "ImportError", "confidence": 0.8,
+                           "occurrences": 3, "last_seen": "2026-01-10T10:00:00.000Z",
+                           "expires_at": "2026-02-09T10:00:00.000Z"}
+    assert patterns[0]["error_type"] is None and patterns[0]["confidence"] == 0.5
+    assert rows(v19_file, "SELECT strategy_id, helpfulness, last_seen FROM strategies") == [
+        {"strategy_id": "shop_architecture_1", "helpfulness": 2, "last_seen": "2026-01-10T10:05:00.000Z"}]
     assert rows(v19_file, "SELECT version FROM schema_version") == [{"version": 19}]
     # extra columns are kept with their values
     group = rows(v19_file, "SELECT * FROM task_groups WHERE id = 'group_a' AND session_id = 'bazinga_20260110_100000'")[0]

@@ -24,6 +24,9 @@ def fill(db: BazingaDB, session_id: str, status: str | None) -> None:
     db.save_success_criteria(session_id, [{"criterion": "tests pass", "status": "met"}])
     db.save_development_plan(session_id, "work", "one phase", ["build"])
     db.save_event(session_id, "validator_verdict", {"verdict": "ACCEPT"})
+    package = db.save_context_package(session_id, "group_a", "research", "notes.md", "investigator",
+                                      ["developer"], "high", "notes", project_root=str(Path(db.location).parent))
+    db.save_consumption(session_id, "group_a", "developer", 1, package["id"])
     transcript = Path(db.location).parent / f"{session_id}.jsonl"  # measured usage and its read position
     transcript.write_text(json.dumps({"type": "assistant", "message": {
         "id": f"msg_{session_id}", "model": "local-model", "usage": {"input_tokens": 1, "output_tokens": 2}}}) + "\n")
@@ -70,7 +73,8 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert report["sessions"] == ["old_done", "old_failed", "old_no_end"]
     assert report["removed"] == {"sessions": 3, "orchestration_logs": 3, "state_snapshots": 3, "task_groups": 3,
                                  "task_group_events": 6, "token_usage": 6, "skill_outputs": 3, "decisions": 3,
-                                 "_transcript_offsets": 3, "success_criteria": 3, "development_plans": 3, "events": 3}
+                                 "_transcript_offsets": 3, "success_criteria": 3, "development_plans": 3, "events": 3,
+                                 "context_packages": 3, "context_package_consumers": 3, "consumption_scope": 3}
     assert report["session_details"] == [
         {"session_id": "old_done", "status": "completed", "end_time": "2024-01-01T00:00:00.000Z",
          "created_at": "2024-01-01T00:00:00.000Z"},
@@ -82,7 +86,7 @@ def test_dry_run_reports_and_deletes_nothing(aged: BazingaDB, cli, db_path: str)
     assert counts(db_path) == before
     text = cli("prune", "--older-than", "30d", "--dry-run").out.rstrip().splitlines()
     assert text[0].startswith("✓ Would remove 3 completed or failed session(s) older than ")
-    assert text[0].endswith("decisions 3, _transcript_offsets 3, success_criteria 3, development_plans 3, events 3 (dry run: nothing deleted)")
+    assert text[0].endswith("decisions 3, _transcript_offsets 3, success_criteria 3, development_plans 3, events 3, context_packages 3, context_package_consumers 3, consumption_scope 3 (dry run: nothing deleted)")
     # Every session the real run would delete, by id, with its status and end time.
     assert text[1:] == [
         "  old_done    completed  ended 2024-01-01T00:00:00.000Z",

@@ -310,6 +310,18 @@ CREATE TABLE error_patterns (
     ttl_days INTEGER DEFAULT 90,
     PRIMARY KEY (pattern_hash, project_id)
 );
+CREATE TABLE strategies (
+    strategy_id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    insight TEXT NOT NULL,
+    helpfulness INTEGER DEFAULT 0 CHECK (helpfulness >= 0),
+    lang TEXT,
+    framework TEXT,
+    last_seen TEXT DEFAULT (datetime('now')),
+    created_at TEXT DEFAULT (datetime('now'))
+);
+CREATE INDEX idx_strategies_project ON strategies(project_id, framework);
 CREATE TABLE agent_markers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     agent_type TEXT NOT NULL UNIQUE,
@@ -382,7 +394,7 @@ INSERT INTO context_packages (session_id, group_id, package_type, file_path, pro
   ('bazinga_20260110_100000', 'group_a', 'research', 'ctx/research2.md', 'investigator', 'high', 'API notes v2',
    1500, 2, 1, 'group', '2026-01-10 10:02:30');
 INSERT INTO context_package_consumers (package_id, agent_type, consumed_at, iteration) VALUES
-  (2, 'developer', '2026-01-10 10:02:40', 1);
+  (2, 'developer', '2026-01-10 10:02:40', 1), (2, 'qa_expert', NULL, 1);
 INSERT INTO consumption_scope VALUES
   ('scope-1', 'bazinga_20260110_100000', 'group_a', 'developer', 1, 2, '2026-01-10 10:02:40');
 INSERT INTO development_plans (session_id, original_prompt, plan_text, phases, current_phase, total_phases,
@@ -394,6 +406,14 @@ INSERT INTO success_criteria (session_id, criterion, status) VALUES
   ('bazinga_20260110_100000', 'Webhooks verified', 'met');
 INSERT INTO error_patterns (pattern_hash, project_id, signature_json, solution, lang) VALUES
   ('abc123', 'shop', '{"error": "KeyError"}', 'check the key first', 'python');
+INSERT INTO error_patterns (pattern_hash, project_id, signature_json, solution, confidence, occurrences, lang,
+                            last_seen, created_at, ttl_days) VALUES
+  ('def456', 'shop', '{"error_type": "ImportError", "message_pattern": "No module named ''...''"}',
+   'pip install it', 0.8, 3, 'python', '2026-01-10 10:00:00', '2026-01-02 09:00:00', 30);
+INSERT INTO strategies (strategy_id, project_id, topic, insight, helpfulness, lang, framework, last_seen,
+                        created_at) VALUES
+  ('shop_architecture_1', 'shop', 'architecture', 'One adapter per payment provider', 2, 'python', NULL,
+   '2026-01-10 10:05:00', '2026-01-09 08:00:00');
 INSERT INTO agent_markers (agent_type, required_markers, workflow_markers) VALUES
   ('developer', '["READY_FOR_QA"]', NULL), ('qa_expert', '["PASS", "FAIL"]', NULL);
 INSERT INTO workflow_transitions (current_agent, response_status, next_agent, action) VALUES
@@ -402,5 +422,5 @@ INSERT INTO workflow_transitions (current_agent, response_status, next_agent, ac
 
 V19_EXTRA_TABLES = [
     "schema_version", "context_packages", "context_package_consumers", "consumption_scope", "development_plans",
-    "success_criteria", "error_patterns", "agent_markers", "workflow_transitions",
+    "success_criteria", "error_patterns", "strategies", "agent_markers", "workflow_transitions",
 ]

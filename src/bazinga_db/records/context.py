@@ -187,12 +187,16 @@ def mark_context_consumed(
             )
         now = utc_now()
         same = next((row for row in mine if row["iteration"] == number), None)
+        pending = next((row for row in mine if row["consumed_at"] is None), None)
         if same is not None and same["consumed_at"] is not None:
             db.notices.append(("consumption_exists", str(package_id)))
             newly = False
             consumed_at = same["consumed_at"]
-        elif same is not None:
-            tx.execute("UPDATE context_package_consumers SET consumed_at = ? WHERE id = ?", (now, same["id"]))
+        elif pending is not None:
+            # The package waited for this role: read now, in this iteration (whichever
+            # iteration it was handed over in).
+            tx.execute("UPDATE context_package_consumers SET consumed_at = ?, iteration = ? WHERE id = ?",
+                       (now, number, pending["id"]))
             newly, consumed_at = True, now
         else:  # read again in a later iteration: a row of its own
             tx.execute(

@@ -41,7 +41,7 @@ def log_interaction(
         "agent_type": v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES),
         "agent_id": v.optional_identifier(agent_id, "agent_id"),
         "content": v.text(content, "content"),
-        "group_id": v.optional_identifier(group_id, "group_id"),
+        "group_id": v.group_scope(group_id),
         "log_type": v.name(log_type, "log_type"),
         "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
     }
@@ -68,8 +68,9 @@ def get_logs(
         clauses.append("timestamp > ?")
         params.append(v.timestamp(since, "since"))
     if group_id is not None:
-        clauses.append("group_id = ?")
-        params.append(v.identifier(group_id, "group_id"))
+        scope = v.group_scope(group_id)  # global: the session-wide entries
+        clauses.append("group_id IS NULL" if scope is None else "group_id = ?")
+        params.extend(() if scope is None else (scope,))
     if after_id is not None:
         clauses.append("id > ?")
         params.append(v.integer(after_id, "after_id"))

@@ -31,7 +31,7 @@ def save_skill_output(
         "skill_name": v.name(skill_name, "skill_name"),
         "output_data": v.json_document(output_data, "output_data"),
         "agent_type": None if agent_type is None else v.name(agent_type, "agent_type", v.KNOWN_AGENT_TYPES),
-        "group_id": v.optional_identifier(group_id, "group_id"),
+        "group_id": v.group_scope(group_id),
         "iteration": v.optional_integer(iteration, "iteration"),
         "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
     }
@@ -45,7 +45,7 @@ def get_skill_output(db: Store, session_id: str, skill_name: str, group_id: str 
     sql = "SELECT output_data FROM skill_outputs WHERE session_id = ? AND skill_name = ?"
     params: tuple[Any, ...] = (session_id, skill_name)
     if group_id is not None:
-        where, extra = where_group(v.identifier(group_id, "group_id"))
+        where, extra = where_group(v.group_scope(group_id))
         sql, params = f"{sql} AND {where}", params + extra
     with db.read() as tx:
         require_session(tx, session_id)

@@ -30,7 +30,7 @@ def save_state(
         "timestamp": utc_now(),
         "state_type": v.name(state_type, "state_type"),
         "state_data": v.json_document(state_data, "state_data"),
-        "group_id": v.optional_identifier(group_id, "group_id"),
+        "group_id": v.group_scope(group_id),
         "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
     }
     return append(db, "state_snapshots", values)
@@ -40,7 +40,7 @@ def get_state(db: Store, session_id: str, state_type: str, group_id: str | None 
     """The newest state of that type, or None."""
     session_id = v.identifier(session_id, "session_id")
     state_type = v.name(state_type, "state_type")
-    where, params = where_group(v.optional_identifier(group_id, "group_id"))
+    where, params = where_group(v.group_scope(group_id))
     with db.read() as tx:
         require_session(tx, session_id)
         row = decode(tx.one(
@@ -68,7 +68,7 @@ def state_history(
     """Every saved state of that type, newest first: id, timestamp, group_id, state_data."""
     session_id = v.identifier(session_id, "session_id")
     state_type = v.name(state_type, "state_type")
-    where, params = where_group(v.optional_identifier(group_id, "group_id"))
+    where, params = where_group(v.group_scope(group_id))
     sql = _ROW + f"WHERE session_id = ? AND state_type = ? AND {where} ORDER BY id DESC"
     all_params: list[Any] = [session_id, state_type, *params]
     if limit is not None:
@@ -92,7 +92,7 @@ def state_diff(
 
     session_id = v.identifier(session_id, "session_id")
     state_type = v.name(state_type, "state_type")
-    group_id = v.optional_identifier(group_id, "group_id")
+    group_id = v.group_scope(group_id)
     from_id = v.optional_integer(from_id, "from_id", minimum=1)
     to_id = v.optional_integer(to_id, "to_id", minimum=1)
     where, params = where_group(group_id)

@@ -27,7 +27,7 @@ def create_task_group(
     status: str = "pending",
     assigned_to: str | None = None,
 ) -> dict[str, Any]:
-    group_id = v.identifier(group_id, "group_id")
+    group_id = v.task_group_id(group_id)
     session_id = v.identifier(session_id, "session_id")
     name = v.text(name, "name")
     status = v.choice(status, "status", v.TASK_STATUSES)

@@ -56,7 +56,7 @@ def log_tokens(
         "tokens_estimated": v.integer(tokens, "tokens", maximum=10**12),
         **parts,
         "model": v.optional_identifier(model, "model"),
-        "group_id": v.optional_identifier(group_id, "group_id"),
+        "group_id": v.group_scope(group_id),
         "idempotency_key": v.optional_identifier(idempotency_key, "idempotency_key"),
     }
     with db.write(values["session_id"]) as tx:

@@ -71,6 +71,22 @@ def group_scope(value: Any, field: str = "group_id") -> str | None:
     return identifier(value, field)
 
 
+RESERVED_GROUP_IDS = ("global", "session", "all", "default")
+
+
+def task_group_id(value: Any, field: str = "group_id") -> str:
+    """A new task group's id: an identifier that is not a word meaning "every group" or
+    "the whole session" (``global`` marks session-wide records everywhere else)."""
+    group = identifier(value, field)
+    if group.lower() in RESERVED_GROUP_IDS:
+        raise InvalidInput(
+            f"{field} {group!r} is reserved ({', '.join(RESERVED_GROUP_IDS)} mean the whole session or "
+            "every group); name the task group itself",
+            hint=f"e.g. group_{group.lower()}",
+        )
+    return group
+
+
 def name(value: Any, field: str, known: tuple[str, ...] = ()) -> str:
     """A role or type name such as agent_type or state_type: ^[a-z][a-z0-9_-]{0,63}$."""
     if not isinstance(value, str) or not value.strip():
