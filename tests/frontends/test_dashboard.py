@@ -230,7 +230,7 @@ def test_the_database_is_only_read(server: Server, seeded: str) -> None:
 
     before = fingerprint()
     for page in ("/", f"/sessions/{SESSION}", "/api/sessions", f"/api/sessions/{SESSION}",
-                 f"/api/sessions/{SESSION}/logs", f"/api/sessions/{SESSION}/state-diff"):
+                 f"/api/sessions/{SESSION}/logs", f"/api/sessions/{SESSION}/state-diff", "/projects", "/api/projects"):
         assert server.get(page)[0] == 200
     request = urllib.request.Request(server.url + "api/sessions", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:

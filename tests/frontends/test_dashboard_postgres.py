@@ -27,7 +27,8 @@ from postgres_helper import PostgresServer, start_postgres_server
 CHANNEL = "bazinga_db_changes"
 PAGES = ("/", f"/sessions/{SESSION}", f"/sessions/{SESSION}/state-diff", "/?status=failed", "/?q=board",
          "/api/sessions", f"/api/sessions/{SESSION}", f"/api/sessions/{SESSION}/state-diff",
-         f"/api/sessions/{SESSION}/logs?agent=qa", f"/api/sessions/{SESSION}/logs?group=g_i1&after_id=1")
+         f"/api/sessions/{SESSION}/logs?agent=qa", f"/api/sessions/{SESSION}/logs?group=g_i1&after_id=1",
+         "/projects", "/api/projects")
 
 
 @pytest.fixture

@@ -95,17 +95,20 @@ def layout(title: str, body: Safe, *, page: str, location: str, session_id: str 
         '<script src="/static/app.js" defer></script>'
         '</head><body data-page="{page}" data-last-log-id="{last:d}" data-version="{version:d}"{session}>'
         '<header class="top"><a class="brand" href="/">bazinga-db <span>dashboard</span></a>'
+        '<nav class="sections"><a href="/"{on_sessions}>Sessions</a><a href="/projects"{on_projects}>Projects</a></nav>'
         '<span class="db" title="database">{location}</span>'
         '<span id="live" class="live" title="live updates">connecting…</span></header>'
         "<main>{body}</main></body></html>\n",
         title=title, page=page, last=int(last_log_id), version=int(version), session=session,
+        on_sessions=Safe(' aria-current="page"') if page in ("sessions", "session", "diff") else "",
+        on_projects=Safe(' aria-current="page"') if page in ("projects", "project") else "",
         location=location, body=body,
     )
 
 
 def not_found(message: str, location: str) -> Safe:
-    body = html('<section class="panel"><h1>Not found</h1><p>{}</p><p><a href="/">All sessions</a></p></section>',
-                message)
+    body = html('<section class="panel"><h1>Not found</h1><p>{}</p>'
+                '<p><a href="/">All sessions</a> · <a href="/projects">All projects</a></p></section>', message)
     return layout("Not found", body, page="error", location=location)
 
 
@@ -184,7 +187,7 @@ def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, locatio
         '<div class="grid">{timeline}{decisions}</div>'
         '<div class="grid">{criteria}{plan}</div>'
         '<div class="grid">{reasoning}{events}</div>'
-        "{states}{skills}",
+        "{context}{states}{skills}",
         sid=sid, status=badge(info["status"]), mode=info["mode"], started=_age(info["start_time"]),
         requirements=info.get("original_requirements") or "",
         summary=summary(detail), board=board(detail["task_groups"], detail["task_group_counts"]),
@@ -193,6 +196,7 @@ def session_page(detail: dict[str, Any], diff: dict[str, Any] | None, *, locatio
         states=states_panel(sid, detail["states"], diff), skills=skills_panel(detail["skill_outputs"]),
         criteria=workflow.criteria_panel(detail["success_criteria"]), plan=workflow.plan_panel(detail["plan"]),
         reasoning=workflow.reasoning_panel(detail["reasoning"]), events=workflow.events_panel(detail["events"]),
+        context=workflow.context_panel(detail["context_packages"]),
     )
     return layout(sid, body, page="session", location=location, session_id=sid, last_log_id=detail["last_log_id"],
                   version=version)

@@ -14,11 +14,14 @@ from typing import Any
 
 from ..core import require_session
 from ..db.backends import Transaction
+from ..errors import NotFound
 from ..records import (
+    context,
     criteria,
     decisions,
     events,
     logs,
+    memory,
     plans,
     reasoning,
     sessions,
@@ -27,6 +30,7 @@ from ..records import (
     task_groups,
     tokens,
 )
+from ..util.clock import utc_now
 
 SESSION_LIMIT = sessions.OVERVIEW_LIMIT
 LOG_LIMIT = 500
@@ -34,6 +38,7 @@ RECORD_LIMIT = 200
 TOKEN_POINTS_LIMIT = 5_000
 EVENT_LIMIT = 50
 REASONING_LIMIT = 200
+MEMORY_LIMIT = 200
 
 
 def sessions_overview(
@@ -62,6 +67,7 @@ def session_detail(tx: Transaction, session_id: str, *, with_logs: bool = True) 
         "plan": plan(tx, session_id),
         "reasoning": reasoning_by_agent(tx, session_id),
         "events": events.recent(tx, session_id, EVENT_LIMIT),
+        "context_packages": context.session_packages(tx, session_id),
     }
     if with_logs:
         detail["logs"] = logs.after(tx, session_id, limit=LOG_LIMIT)
@@ -125,6 +131,48 @@ def reasoning_by_agent(tx: Transaction, session_id: str) -> list[dict[str, Any]]
     for row in reasoning.recent(tx, session_id, REASONING_LIMIT):
         agents.setdefault(row.get("agent_id") or row["agent_type"], []).append(row)
     return [{"agent": agent, "agent_type": rows[0]["agent_type"], "entries": rows} for agent, rows in agents.items()]
+
+
+def projects_overview(tx: Transaction, project_id: str | None = None) -> list[dict[str, Any]]:
+    """Every project that has learned something (or the one asked for): how many error
+    patterns (and unexpired ones) and strategies it has, and when it last saw either."""
+    # A GROUP BY per table, joined here: a project may have patterns and no strategies, or
+    # the reverse. (A read of records.memory's tables; it can move there as is.)
+    where, params = ("", ()) if project_id is None else (" WHERE project_id = ?", (project_id,))
+    projects: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        return projects.setdefault(name, {"project_id": name, "error_patterns": 0, "active_error_patterns": 0,
+                                          "strategies": 0, "last_seen": None})
+
+    for row in tx.all(
+        "SELECT project_id, COUNT(*) AS total, SUM(CASE WHEN expires_at IS NULL OR expires_at > ? THEN 1 ELSE 0 END) "
+        f"AS active, MAX(last_seen) AS last_seen FROM error_patterns{where} GROUP BY project_id",
+        (utc_now(), *params),
+    ):
+        found = entry(row["project_id"])
+        found.update(error_patterns=int(row["total"]), active_error_patterns=int(row["active"] or 0),
+                     last_seen=row["last_seen"])
+    for row in tx.all(f"SELECT project_id, COUNT(*) AS total, MAX(last_seen) AS last_seen FROM strategies{where} "
+                      "GROUP BY project_id", params):
+        found = entry(row["project_id"])
+        found["strategies"] = int(row["total"])
+        if row["last_seen"] and (found["last_seen"] is None or row["last_seen"] > found["last_seen"]):
+            found["last_seen"] = row["last_seen"]
+    return [projects[name] for name in sorted(projects)]
+
+
+def project_detail(tx: Transaction, project_id: str) -> dict[str, Any]:
+    """One project's error patterns (most trusted first) and strategies (most helpful first);
+    NotFound when it has neither."""
+    counts = projects_overview(tx, project_id)
+    if not counts:
+        raise NotFound(f"no project {project_id!r}: no error pattern or strategy names it")
+    learned = memory.project_memory(tx, project_id, MEMORY_LIMIT)
+    now = utc_now()
+    for pattern in learned["error_patterns"]:
+        pattern["expired"] = pattern.get("expires_at") is not None and pattern["expires_at"] <= now
+    return {"project_id": project_id, "counts": counts[0], **learned}
 
 
 def state_diff(tx: Transaction, session_id: str, old_id: int, new_id: int) -> dict[str, Any]:

@@ -28,10 +28,10 @@ from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlspli
 from ..core import require_session
 from ..db.backends import Transaction, is_postgres_url, open_backend
 from ..db.paths import resolve_target
-from ..errors import BazingaError, InvalidInput, SessionNotFound, UsageError
+from ..errors import BazingaError, InvalidInput, NotFound, UsageError
 from ..records import logs, state
 from ..util.validation import SESSION_STATUSES
-from . import pages, queries
+from . import pages, projects, queries
 from .watcher import ChangeWatcher, ListenWatcher
 
 DEFAULT_HOST = "127.0.0.1"
@@ -260,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
                             f"database {self.dashboard.path} does not exist yet or needs `bazinga-db migrate`")
             else:
                 self._html(HTTPStatus.OK, pages.waiting(self.dashboard.label, self.version), cookie)
-        except SessionNotFound as exc:
+        except NotFound as exc:  # an unknown session or project
             self._error(api, HTTPStatus.NOT_FOUND, exc.code, exc.message)
         except InvalidInput as exc:
             self._error(api, HTTPStatus.BAD_REQUEST, exc.code, exc.message)
@@ -270,6 +270,10 @@ class Handler(BaseHTTPRequestHandler):
             self._error(api, HTTPStatus.INTERNAL_SERVER_ERROR, exc.code, exc.message)
 
     def _route(self, segments: list[str], query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
+        if any("\x00" in segment for segment in segments):
+            # No id holds a NUL (PostgreSQL text cannot): unknown, without asking the database.
+            self._error(api, HTTPStatus.NOT_FOUND, "not_found", "no page at an address with a NUL character")
+            return
         if not api and len(segments) == 2 and segments[0] == "static" and segments[1] in STATIC_TYPES:
             body = resources.files(__package__).joinpath("static").joinpath(segments[1]).read_bytes()
             self._send(HTTPStatus.OK, body, STATIC_TYPES[segments[1]])
@@ -288,6 +292,10 @@ class Handler(BaseHTTPRequestHandler):
             self._state_diff(segments[1], query, api, cookie)
         elif api and len(segments) == 3 and segments[0] == "sessions" and segments[2] == "logs":
             self._logs(segments[1], query)
+        elif segments == ["projects"]:
+            self._projects(api, cookie)
+        elif len(segments) == 2 and segments[0] == "projects":
+            self._project(segments[1], api, cookie)
         else:
             self._error(api, HTTPStatus.NOT_FOUND, "not_found", f"no page at {self.path.split('?')[0]}")
 
@@ -318,6 +326,25 @@ class Handler(BaseHTTPRequestHandler):
         else:
             page = pages.session_page(detail, diff, location=self.dashboard.label, version=self.version)
             self._html(HTTPStatus.OK, page, cookie)
+
+    def _projects(self, api: bool, cookie: dict[str, str]) -> None:
+        with self.dashboard.reading() as tx:
+            rows = queries.projects_overview(tx)
+        if api:
+            self._json(HTTPStatus.OK, {"database": self.dashboard.path, "projects": rows})
+        else:
+            self._html(HTTPStatus.OK, projects.projects_page(rows, location=self.dashboard.label, version=self.version),
+                       cookie)
+
+    def _project(self, project_id: str, api: bool, cookie: dict[str, str]) -> None:
+        # The id comes from the URL: it is only ever a bound parameter and escaped text.
+        with self.dashboard.reading() as tx:
+            detail = queries.project_detail(tx, project_id)
+        if api:
+            self._json(HTTPStatus.OK, detail)
+        else:
+            self._html(HTTPStatus.OK, projects.project_page(detail, location=self.dashboard.label, version=self.version),
+                       cookie)
 
     def _state_diff(self, session_id: str, query: dict[str, str], api: bool, cookie: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:

@@ -1,11 +1,12 @@
 """The session page's workflow panels: success criteria, the development plan, agents'
-reasoning and typed events. Built with ``html()`` like every page: agent text stays text.
+reasoning, typed events and context packages. Built with ``html()`` like every page: agent text stays text.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..records.context import PACKAGE_TYPES, PRIORITIES
 from .html import Safe, html, join
 from .queries import pretty
 
@@ -128,3 +129,60 @@ def events_panel(events: list[dict[str, Any]]) -> Safe:
         ))
     return _panel("events", html('Events <span class="muted">newest first</span>'), "",
                   html('<ol class="events">{}</ol>', join(rows)))
+
+
+def _consumers(consumers: list[dict[str, Any]]) -> Safe:
+    """Per consumer role: read or not yet, and in which iterations and when."""
+    roles: dict[str, list[dict[str, Any]]] = {}
+    for row in consumers:
+        roles.setdefault(str(row["agent_type"]), []).append(row)
+    items = []
+    for role, rows in roles.items():
+        read = [row for row in rows if row.get("consumed_at")]
+        when = join((html('<span class="read-at">iteration {} at {}</span>', row["iteration"],
+                          _time(row["consumed_at"])) for row in read), ", ")
+        items.append(html(
+            '<li class="consumer {css}" data-agent="{role}" data-consumed="{flag}"><span class="check" '
+            'aria-hidden="true">{mark}</span> <span class="consumer-role">{role}</span> {state}</li>',
+            css="consumed" if read else "unread", role=role, flag="yes" if read else "no",
+            mark="✔" if read else "○",
+            state=html('<span class="muted">read</span> {}', when) if read else html('<span class="muted">not yet</span>'),
+        ))
+    return html('<ul class="consumers">{}</ul>', join(items)) if items else html('<p class="muted">no consumers</p>')
+
+
+def context_panel(packages: list[dict[str, Any]]) -> Safe:
+    """Context packages, newest first: who handed what to whom, and who has read it."""
+    if not packages:
+        return _panel("context", "Context packages", "No context packages yet.", None)
+    replaced = {p["supersedes_id"]: p["id"] for p in packages if p.get("supersedes_id") is not None}
+    rows = join(
+        html('<li class="package{old}" data-package="{id:d}" data-type="{type}" data-priority="{priority}">'
+             '<div class="package-head"><span class="badge {type_css}">{type}</span> '
+             '<span class="badge {priority_css}">{priority}</span> '
+             '<span class="producer">{producer}</span> → <span class="consumer-list">{roles}</span> '
+             '<span class="scope">{scope}</span> {time}{supersedes}{superseded}</div>'
+             '<div class="summary">{summary}</div><div class="file"><code>{path}</code>{size}</div>{consumers}</li>',
+             old=" superseded" if p["id"] in replaced else "", id=int(p["id"]), type=p["package_type"],
+             priority=p["priority"], type_css=_known("package", p["package_type"], PACKAGE_TYPES),
+             priority_css=_known("priority", p["priority"], PRIORITIES), producer=p["producer_agent"],
+             roles=join(dict.fromkeys(str(c["agent_type"]) for c in p["consumers"]), ", ") or "—",
+             scope=html('<span class="group">{}</span>', p["group_id"]) if p.get("group_id")
+             else html('<span class="muted session-wide">session-wide</span>'),
+             time=_time(p["created_at"]),
+             supersedes=html(' <span class="muted">replaces #{}</span>', p["supersedes_id"])
+             if p.get("supersedes_id") is not None else "",
+             superseded=html(' <span class="muted">replaced by #{}</span>', replaced[p["id"]])
+             if p["id"] in replaced else "",
+             summary=p["summary"], path=p["file_path"],
+             size=html(' <span class="muted">{:,d} B</span>', int(p["size_bytes"]))
+             if p.get("size_bytes") is not None else "",
+             consumers=_consumers(p["consumers"]))
+        for p in packages
+    )
+    # Unread: a consumer role that has read the package in no iteration yet.
+    unread = sum(len({c["agent_type"] for c in p["consumers"]} - {c["agent_type"] for c in p["consumers"]
+                                                                   if c.get("consumed_at")}) for p in packages)
+    title = html('Context packages <span class="muted context-summary">{:d} · {:d} unread by a consumer · '
+                 'newest first</span>', len(packages), unread)
+    return _panel("context", title, "", html('<ol class="packages">{}</ol>', rows))

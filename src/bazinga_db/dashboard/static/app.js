@@ -159,6 +159,6 @@
   if (filterForm) {
     filterForm.querySelector("select").addEventListener("change", () => filterForm.submit());
   }
-  if (page === "sessions" || page === "session" || page === "waiting") connect();
+  if (["sessions", "session", "waiting", "projects", "project"].includes(page)) connect();
   else setLive("static", false);
 })();
