@@ -14,8 +14,8 @@ import pytest
 
 from bazinga_db import BazingaDB
 from bazinga_db.admin.transfer import KEYED, TABLE_ORDER
-from bazinga_db.db.schema import GLOBAL_TABLES
 from bazinga_db.db.migrations import LATEST_VERSION
+from bazinga_db.db.schema import GLOBAL_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 
