@@ -493,6 +493,7 @@ OPERATIONS += [
     Operation(
         "check-mandatory-phases", "Did an agent record its understanding and completion for a group?",
         [SESSION, GROUP_SCOPE, _p("agent_type", "the agent's role", required=True, aliases=("agent",))],
+        exit_1_unless="complete",  # a gate: `… || respawn` works in a shell
         family="reasoning", write=False, example="check-mandatory-phases sess_abc123 group_a developer",
     ),
 ]

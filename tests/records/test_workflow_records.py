@@ -168,7 +168,8 @@ def test_reasoning_phases_timeline_and_mandatory_check(cli, tmp_path: Path) -> N
     assert cli("save-reasoning", SID, "group_a", "developer", "understanding", "JWT, not server sessions",
                "--agent-id", "developer_1", "--references", '["src/auth.py"]').code == 0
     check = cli("--json", "check-mandatory-phases", SID, "group_a", "developer")
-    assert check.code == 0 and check.json()["complete"] is False and check.json()["missing"] == ["completion"]
+    # a gate: exit 1 while incomplete (the public project's rule), the answer still on stdout
+    assert check.code == 1 and check.json()["complete"] is False and check.json()["missing"] == ["completion"]
     assert cli("save-reasoning", SID, "group_a", "developer", "completion", "-", "--content-file", "-").code == 2
     assert cli("save-reasoning", SID, "group_a", "developer", "completion", "--content-file", "-",
                input="Done: 12 tests added").code == 0
