@@ -348,13 +348,13 @@ class BazingaDB(Store):
         session_id: str,
         criterion: str,
         status: str | None = None,
-        evidence: str | None = None,
         actual: str | None = None,
+        evidence: str | None = None,
     ) -> dict[str, Any]:
         """Change one criterion (found by its text): status, evidence, actual value."""
         from .records import criteria as success_criteria
 
-        return success_criteria.update_success_criterion(self, session_id, criterion, status, evidence, actual)
+        return success_criteria.update_success_criterion(self, session_id, criterion, status, actual, evidence)
 
     # -- plans -----------------------------------------------------------------
 
@@ -396,17 +396,17 @@ class BazingaDB(Store):
         session_id: str,
         event_subtype: str,
         event_payload: Any = None,
+        idempotency_key: str | None = None,
         group_id: str | None = None,
         agent_type: str | None = None,
         iteration: int | None = None,
         payload_file: str | None = None,
-        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Record one event; the payload is any JSON value (inline, or read from ``payload_file``)."""
         from .records import events
 
         return events.save_event(
-            self, session_id, event_subtype, event_payload, group_id, agent_type, iteration, payload_file, idempotency_key,
+            self, session_id, event_subtype, event_payload, idempotency_key, group_id, agent_type, iteration, payload_file,
         )
 
     def get_events(
@@ -722,6 +722,12 @@ class BazingaDB(Store):
         return transfer.import_(self, file)
 
     # -- maintenance -----------------------------------------------------------
+
+    def check_integrity(self) -> dict[str, Any]:
+        """``doctor``'s checks of this database (the public project's name): ``{"ok": …, "checks": […]}``."""
+        from .admin import health
+
+        return health.diagnose_target(getattr(self.backend, "url", self.location))  # the URL with its password
 
     def diagnose_group_ids(self, fix: bool = False) -> dict[str, Any]:
         """Group ids the store would refuse or misread (reserved, invalid, a literal 'global'); ``fix`` repairs them."""

@@ -90,8 +90,9 @@ def test_api_session_detail_has_the_context_packages(context_server: tuple[Serve
     assert [(c["agent_type"], c["iteration"], c["consumed_at"] is not None) for c in research["consumers"]] == [
         ("developer", 1, True), ("qa", 1, False)]
     assert handoff["group_id"] is None and handoff["size_bytes"] is None  # the file does not exist (yet)
+    # handed over in iteration 1, read in iteration 2: one row, read in 2
     assert [(c["agent_type"], c["iteration"], c["consumed_at"] is not None) for c in handoff["consumers"]] == [
-        ("developer", 1, False), ("developer", 2, True)]
+        ("developer", 2, True)]
     _, _, body = server.get(f"/sessions/{SESSION}")
     text = body.decode()
     assert 'data-live id="context"' in text

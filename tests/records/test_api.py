@@ -461,3 +461,57 @@ def test_text_is_kept_exactly(store, cli) -> None:  # type: ignore[no-untyped-de
     assert cli("log-interaction", "s1", "pm", content).code == 0
     assert store.get_logs("s1")[0]["content"] == content
     assert cli("get-logs", "s1").json()[0]["content"] == content
+
+
+def test_the_public_projects_method_names_and_argument_order(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Code written against the public project's ``BazingaDB`` runs unchanged: its method
+    names, its positional argument order, plain lists and dicts back, errors raised."""
+    sid = "sess_upstream"
+    store.create_session(sid, "simple", "x")
+    store.create_task_group("group_a", sid, "Auth")
+    (tmp_path / ".git").mkdir()
+    plan = store.save_development_plan(sid, "Add auth", "Auth first", [{"phase": 1, "name": "Auth"}], 1, 1,
+                                       {"plan_type": "user_provided_partial"})
+    assert store.get_development_plan(sid)["metadata"] == {"plan_type": "user_provided_partial"} and plan["id"]
+    assert store.update_plan_progress(sid, 1, "completed")["phases"][0]["progress_percent"] == 100
+    store.save_success_criteria(sid, [{"criterion": "Tests pass"}])
+    # (session_id, criterion, status, actual, evidence)
+    updated = store.update_success_criterion(sid, "Tests pass", "met", "12/12", "pytest -q")
+    assert (updated["actual"], updated["evidence"]) == ("12/12", "pytest -q")
+    assert isinstance(store.get_success_criteria(sid), list)
+    package = store.save_context_package(sid, "group_a", "research", "notes.md", "investigator", ["developer"],
+                                         "high", "Notes", 42, project_root=str(tmp_path))
+    assert package["size_bytes"] == 42
+    assert [p["id"] for p in store.get_context_packages(sid, "group_a", "developer", 3)] == [package["id"]]
+    assert store.mark_context_consumed(package["id"], "developer", 1)["newly_consumed"] is True
+    assert store.update_context_references("group_a", sid, [package["id"]])["context_references"] == [package["id"]]
+    assert store.save_consumption(sid, "group_a", "developer", 1, package["id"])["inserted"] is True
+    assert len(store.get_consumption(sid, "group_a", "developer", 10)) == 1
+    store.save_reasoning(sid, "group_a", "developer", "understanding", "Read the code")
+    assert store.get_reasoning(sid, "group_a", "developer", "understanding", 5)[0]["content"] == "Read the code"
+    assert isinstance(store.reasoning_timeline(sid, "group_a"), list)
+    assert store.check_mandatory_phases(sid, "group_a", "developer")["missing"] == ["completion"]
+    # (session_id, event_subtype, payload, idempotency_key, group_id): its payloads are JSON text
+    first = store.save_event(sid, "tl_verdicts", '{"verdict": "APPROVED"}', "tl-1", "group_a")
+    again = store.save_event(sid, "tl_verdicts", '{"verdict": "APPROVED"}', "tl-1", "group_a")
+    assert first["id"] == again["id"] and first["group_id"] == "group_a"
+    assert store.get_events(sid, "tl_verdicts", 1)[0]["event_payload"] == '{"verdict": "APPROVED"}'
+    assert store.save_investigation_iteration(sid, "group_a", 1, "under_investigation", "{}", "{}")["iteration"] == 1
+    saved = store.save_error_pattern("shop", "KeyError", "KeyError: 'x'", "check first", "python", ["api"], [])
+    assert store.update_error_pattern_confidence(saved["pattern_hash"], "shop", True)["new_confidence"] == 0.6
+    assert [p["pattern_hash"] for p in store.get_error_patterns("shop", "python", 0.5, 5)] == [saved["pattern_hash"]]
+    assert store.cleanup_expired_patterns("shop")["deleted_count"] == 0
+    strategy = store.save_strategy("shop", "general", "Small commits", "python", None, None)
+    assert store.get_strategies("shop", "python", None, "general", 5)[0]["strategy_id"] == strategy["strategy_id"]
+    assert store.update_strategy_helpfulness(strategy["strategy_id"], 2)["new_helpfulness"] == 3
+    with pytest.raises(BazingaError) as refused:  # not approved yet: raised, never an exit
+        store.extract_strategies(sid, "group_a", "shop")
+    assert refused.value.code == "group_not_approved"
+    assert isinstance(store.get_skill_output_all(sid, "lint"), list)
+    assert store.check_skill_evidence(sid, "lint")["complete"] is False
+    assert store.update_session_status(sid, "failed")["status"] == "failed"
+    assert store.diagnose_group_ids()["ok"] is True
+    assert store.check_integrity()["ok"] is True
+    snapshot = store.get_dashboard_snapshot(sid)
+    assert {"session", "orchestrator_state", "pm_state", "task_groups", "token_summary", "recent_logs"} <= set(snapshot)
+    assert is_plain(snapshot)

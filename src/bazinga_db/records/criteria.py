@@ -61,8 +61,8 @@ def update_success_criterion(
     session_id: str,
     criterion: str,
     status: str | None = None,
-    evidence: str | None = None,
     actual: str | None = None,
+    evidence: str | None = None,
 ) -> dict[str, Any]:
     """Change one criterion (found by its text): status, evidence, actual value."""
     session_id = v.identifier(session_id, "session_id")

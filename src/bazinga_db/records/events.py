@@ -30,11 +30,11 @@ def save_event(
     session_id: str,
     event_subtype: str,
     event_payload: Any = None,
+    idempotency_key: str | None = None,
     group_id: str | None = None,
     agent_type: str | None = None,
     iteration: int | None = None,
     payload_file: str | None = None,
-    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Record one event; the payload is any JSON value (inline, or read from ``payload_file``)."""
     payload = _document(event_payload, payload_file, "event_payload", "payload_file")

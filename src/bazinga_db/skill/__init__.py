@@ -91,7 +91,8 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "memory": (
         "Error patterns, strategies",
         (
-            "What the project learned across sessions. Save an error with its fix; the same error from "
+            "What the project learned across sessions; name the project the same way in every session "
+            "(e.g. the repository's name; `shop` below). Save an error with its fix; the same error from "
             "another file or line counts as one pattern. Report whether a fix worked (confidence goes up "
             "or down). Strategies are insights per topic; `extract-strategies` draws them from an "
             "approved group's reasoning."
