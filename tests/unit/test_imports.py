@@ -195,3 +195,22 @@ def test_the_install_steps_upgrade_pip_before_installing() -> None:
     assert 0 <= recipe.index("pip install -q --upgrade pip") < recipe.index("--no-deps ."), recipe
     bench = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
     assert "benchmarks/bench_console_script.py" in bench
+
+
+@pytest.mark.parametrize(("command", "family"), [
+    (["save-context-package", "s1", "group_a", "research", "notes.md", "pm", '["developer"]', "high", "n"], "context"),
+    (["get-context-packages", "s1", "group_a", "developer"], "context"),
+    (["save-error-pattern", "shop", "KeyError", "KeyError: 'a'", "check first"], "memory"),
+    (["get-strategies", "shop"], "memory"),
+    (["save-reasoning", "s1", "group_a", "developer", "understanding", "read it"], "reasoning"),
+    (["save-event", "s1", "tl_verdicts", '{"verdict": "APPROVED"}'], "events"),
+    (["get-success-criteria", "s1"], "criteria"),
+])
+def test_a_family_command_loads_only_its_family(baseline: set[str], db_path: str, cli, command: list[str],  # type: ignore[no-untyped-def]
+                                                family: str) -> None:
+    """Families are imported on first use: a call pays for its own family's module, no other."""
+    assert cli("create-session", "s1").code == 0
+    names = imported_modules("-m", "bazinga_db", "--db", db_path, *command)
+    records = {name for name in ours(names) if name.startswith("bazinga_db.records.")}
+    assert records == {f"bazinga_db.records.{family}"}, sorted(records)
+    assert not forbidden(names - baseline)
