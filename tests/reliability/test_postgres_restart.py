@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -184,6 +185,50 @@ def test_every_record_write_survives_a_lost_answer(relay_db: tuple[str, CuttingR
     for table in ("state_snapshots", "token_usage", "skill_outputs", "decisions", "task_groups"):
         assert count(url, f"SELECT COUNT(*) AS n FROM {table}") == 1, table
     assert count(url, "SELECT COUNT(*) AS n FROM task_group_events") == 2  # created, then the status change
+
+
+def test_every_workflow_write_survives_a_lost_answer(relay_db: tuple[str, CuttingRelay], tmp_path: Path) -> None:
+    url, relay = relay_db
+    with BazingaDB(url) as db:
+        db.create_task_group("g1", "s1", "Login")
+        writes = (
+            lambda: db.save_success_criteria("s1", ["Tests pass"]),
+            lambda: db.save_development_plan("s1", "Login", "One phase", [{"phase": 1, "name": "Build"}]),
+            lambda: db.save_reasoning("s1", "g1", "developer", "understanding", "read the code"),
+            lambda: db.save_event("s1", "tl_verdicts", {"g1": "APPROVED"}),
+            lambda: db.save_context_package("s1", "g1", "research", "notes.md", "investigator", ["developer", "qa"],
+                                            "high", "Notes", project_root=str(tmp_path)),
+            lambda: db.mark_context_consumed(1, "developer"),
+            lambda: db.save_consumption("s1", "g1", "developer", 1, 1),
+        )
+        for write in writes:
+            relay.arm(COMMIT, forward=True)
+            write()
+        assert relay.cuts == len(writes)
+    for table, rows in (("success_criteria", 1), ("development_plans", 1), ("events", 1), ("context_packages", 1),
+                        ("context_package_consumers", 2), ("consumption_scope", 1)):
+        assert count(url, f"SELECT COUNT(*) AS n FROM {table}") == rows, table
+    assert count(url, "SELECT COUNT(*) AS n FROM orchestration_logs WHERE log_type = 'reasoning'") == 1
+    assert count(url, "SELECT COUNT(*) AS n FROM context_package_consumers WHERE consumed_at IS NOT NULL") == 1
+
+
+@pytest.mark.parametrize("command", [
+    ["save-error-pattern", "shop", "KeyError", "KeyError: 'a'", "check first"],
+    ["save-strategy", "shop", "general", "Small commits"],
+])
+def test_a_counting_write_with_an_unknown_outcome_is_not_run_again(relay_db: tuple[str, CuttingRelay],
+                                                                   command: list[str]) -> None:
+    """Occurrences and helpfulness count: after a lost answer to COMMIT the call says the
+    outcome is unknown instead of counting twice."""
+    url, relay = relay_db
+    assert run_cli(*command, db=url).code == 0
+    relay.arm(COMMIT, forward=True)
+    result = run_cli("--json", *command, db=url)
+    assert result.code == 1 and result.json()["error"]["code"] == "outcome_unknown", result
+    assert "Traceback" not in result.err
+    counted = "SELECT occurrences AS n FROM error_patterns" if command[0] == "save-error-pattern" else \
+        "SELECT helpfulness AS n FROM strategies"
+    assert count(url, counted) == 2  # committed once, by the cut call
 
 
 def test_an_increment_with_an_unknown_outcome_fails_cleanly(relay_db: tuple[str, CuttingRelay]) -> None:

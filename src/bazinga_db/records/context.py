@@ -119,9 +119,11 @@ def save_context_package(
         if any(kind == "idempotent_replay" for kind, _ in db.notices):
             return _with_consumers(tx, [package])[0]
         for role in roles:
+            # DO NOTHING: a run again after a lost COMMIT finds the package (by its write
+            # token) and its consumers already there.
             tx.execute(
                 "INSERT INTO context_package_consumers (session_id, package_id, agent_type, iteration) "
-                "VALUES (?, ?, ?, 1)",
+                "VALUES (?, ?, ?, 1) ON CONFLICT (package_id, agent_type, iteration) DO NOTHING",
                 (session_id, package["id"], role),
             )
         if group is not None:

@@ -11,7 +11,9 @@ A strategy is an insight about how work goes well in this project (per topic:
 implementation, architecture, methodology, general), with a helpfulness count.
 ``extract-strategies`` draws them from the reasoning of a session's approved task groups.
 
-Both belong to a project (``project_id``), not to a session: they outlive prune.
+Both belong to a project (``project_id``), not to a session: they outlive prune. Writes
+that count (occurrences, confidence, helpfulness) are never applied twice: if the answer
+to their COMMIT is lost, they fail with ``outcome_unknown`` instead of running again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..core import decode, redact, require_session
+from ..core import decode, redact, require_session, retried
 from ..errors import GroupNotApproved, InvalidInput, NotFound
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -102,6 +104,7 @@ def _days_after(moment: str, days: int) -> str:
     return (start + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+@retried
 def save_error_pattern(
     db: Store,
     project_id: str,
@@ -122,7 +125,7 @@ def save_error_pattern(
     hints = sorted(set(_text_list(context_hints, "context_hints")))
     stack = _text_list(stack_pattern, "stack_pattern")
     ttl = v.integer(ttl_days if ttl_days is not None else DEFAULT_TTL_DAYS, "ttl_days", minimum=1, maximum=3650)
-    with db.write() as tx:
+    with db.write(repeatable=False) as tx:  # a counter: never applied twice
         # Secrets are taken out before the signature is made: a token in a message must
         # neither be stored nor make two occurrences of one error look different.
         cleaned = redact(tx, {"message": message, "solution": solution})
@@ -179,6 +182,7 @@ def get_error_patterns(
     return [_pattern(row) for row in rows]
 
 
+@retried
 def update_error_confidence(db: Store, pattern_hash: str, project_id: str, outcome: str | bool) -> dict[str, Any]:
     """The pattern's solution worked (``success``: +0.1) or did not (``failure``: -0.2)."""
     digest = v.identifier(pattern_hash, "pattern_hash")
@@ -187,7 +191,7 @@ def update_error_confidence(db: Store, pattern_hash: str, project_id: str, outco
         worked = outcome
     else:
         worked = v.choice(outcome, "outcome", OUTCOMES) == "success"
-    with db.write() as tx:
+    with db.write(repeatable=False) as tx:  # a counter: never applied twice
         row = tx.one("SELECT confidence FROM error_patterns WHERE project_id = ? AND pattern_hash = ?",
                      (project, digest))
         if row is None:
@@ -212,6 +216,7 @@ def update_error_pattern_confidence(
     return update_error_confidence(db, pattern_hash, project_id, success)
 
 
+@retried
 def cleanup_error_patterns(
     db: Store, project_id: str | None = None, max_age_days: int | None = None,
     min_confidence: float | str | None = None,
@@ -241,6 +246,7 @@ def cleanup_expired_patterns(db: Store, project_id: str | None = None) -> dict[s
     return cleanup_error_patterns(db, project_id)
 
 
+@retried
 def save_strategy(
     db: Store,
     project_id: str,
@@ -252,7 +258,7 @@ def save_strategy(
 ) -> dict[str, Any]:
     """Remember an insight; saving the same one again counts it helpful once more."""
     values = _strategy_values(project_id, topic, insight, lang, framework, strategy_id)
-    with db.write() as tx:
+    with db.write(repeatable=False) as tx:  # a counter: never applied twice
         return _upsert_strategy(tx, values)
 
 
@@ -281,11 +287,12 @@ def get_strategies(
         return tx.all(sql + " ORDER BY helpfulness DESC, last_seen DESC, strategy_id LIMIT ?", params)
 
 
+@retried
 def update_strategy_helpfulness(db: Store, strategy_id: str, increment: int = 1) -> dict[str, Any]:
     """Count a strategy helpful ``increment`` more times (0-100)."""
     key = v.identifier(strategy_id, "strategy_id")
     step = v.integer(increment, "increment", maximum=100)
-    with db.write() as tx:
+    with db.write(repeatable=False) as tx:  # a counter: never applied twice
         row = tx.one("SELECT helpfulness FROM strategies WHERE strategy_id = ?", (key,))
         if row is None:
             raise NotFound(f"no strategy {key!r}", hint="list them with `bazinga-db get-strategies PROJECT`")
@@ -295,6 +302,7 @@ def update_strategy_helpfulness(db: Store, strategy_id: str, increment: int = 1)
     return {"strategy_id": key, "previous_helpfulness": previous, "new_helpfulness": previous + step}
 
 
+@retried
 def extract_strategies(
     db: Store,
     session_id: str,
@@ -314,7 +322,7 @@ def extract_strategies(
     project = v.identifier(project_id, "project_id")
     phases = tuple(TOPIC_OF_PHASE)
     marks = ", ".join("?" * len(phases))
-    with db.write() as tx:
+    with db.write(repeatable=False) as tx:  # a counter: never applied twice
         require_session(tx, session_id)
         groups = tx.all("SELECT id, status, last_review_status FROM task_groups WHERE session_id = ? ORDER BY id",
                         (session_id,))
