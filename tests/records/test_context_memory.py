@@ -156,8 +156,10 @@ def test_references_are_set_on_the_group(ctx) -> None:  # type: ignore[no-untype
     assert ctx("--json", "get-task-groups", SID).json()[0]["context_references"] == [second, first]
     # the skill's documented order (session first) names no group: refused, with the order to use
     swapped = ctx("--json", "update-context-references", SID, "group_a", f"[{first}]")
-    assert swapped.code == 1 and swapped.json()["error"]["code"] == "task_group_not_found"
-    assert "group comes first" in swapped.json()["error"]["hint"]
+    assert swapped.code == 2 and swapped.json()["error"]["code"] == "usage"
+    assert swapped.json()["error"]["hint"] == f"update-context-references group_a {SID} IDS"
+    nowhere = ctx("--json", "update-context-references", "group_z", SID, f"[{first}]")
+    assert nowhere.code == 1 and nowhere.json()["error"]["code"] == "task_group_not_found"
     unknown = ctx("--json", "update-context-references", "group_a", SID, "[999]")
     assert unknown.code == 1 and unknown.json()["error"]["code"] == "not_found"
     assert ctx("update-context-references", "group_a", SID, '["a"]').code == 2
@@ -178,7 +180,9 @@ def test_consumption_is_recorded_once(ctx) -> None:  # type: ignore[no-untyped-d
     assert ctx("save-consumption", SID, "global", "developer", "1", str(saved)).code == 2
     assert ctx("--json", "save-consumption", SID, "group_a", "developer", "1", "999").json()["error"]["code"] \
         == "not_found"
-    assert ctx("save-consumption", SID, "developer", "file", "src/a.py", "1200").code == 2
+    documented = ctx("save-consumption", SID, "developer", "file", "src/a.py", "1200")
+    assert documented.code == 2 and "usage: bazinga-db save-consumption SESSION_ID GROUP_ID AGENT_TYPE ITERATION" \
+        in documented.err
     assert ctx("get-consumption", SID, "developer", "file").code == 2
     assert len(ctx("--json", "get-consumption", SID).json()) == 2
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from .. import operations
-from ..errors import UsageError
+from ..errors import InvalidInput, UsageError
 from ..operations import PROGRAM, Operation, Param
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
@@ -128,7 +128,15 @@ def parse(argv: list[str]) -> Invocation:
             raise UsageError(f"{param.flag} is given twice")
         named[param.name] = value
     if invocation.operation is not None and not invocation.help:
-        invocation.arguments = operations.bind(invocation.operation, named, positionals, cli=True, convert=_convert)
+        try:
+            invocation.arguments = operations.bind(invocation.operation, named, positionals, cli=True,
+                                                   convert=_convert)
+        except InvalidInput as exc:
+            if exc.hint is None and positionals:
+                # A value of the wrong kind among positional arguments is most often an
+                # argument in the wrong place: show where each one goes.
+                exc.hint = f"usage: {operations.usage(invocation.operation)}"
+            raise
     elif invocation.operation is None and positionals:
         raise UsageError(f"unexpected argument {positionals[0]!r}")
     return invocation

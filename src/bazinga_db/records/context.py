@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from ..core import decode_all, ensure_session, insert, require_session, retried
-from ..errors import InvalidInput, NotFound, TaskGroupNotFound
+from ..errors import InvalidInput, NotFound, TaskGroupNotFound, UsageError
 from ..util import validation as v
 from ..util.clock import utc_now
 
@@ -225,12 +225,14 @@ def update_context_references(
     ids = list(dict.fromkeys(package_ids))
     with db.write(session_id) as tx:
         if tx.one("SELECT id FROM task_groups WHERE session_id = ? AND id = ?", (session_id, group)) is None:
-            swapped = tx.one("SELECT id FROM task_groups WHERE session_id = ? AND id = ?", (group, session_id))
-            raise TaskGroupNotFound(
-                f"task group {group!r} not found in session {session_id!r}",
-                hint="the task group comes first: update-context-references GROUP SESSION IDS"
-                if swapped is not None else None,
-            )
+            if tx.one("SELECT id FROM task_groups WHERE session_id = ? AND id = ?", (group, session_id)):
+                # The session-first order of the public project's skill document.
+                raise UsageError(
+                    f"update-context-references takes the task group first, then the session: "
+                    f"{session_id!r} is a task group of session {group!r}, not the other way round",
+                    hint=f"update-context-references {session_id} {group} IDS",
+                )
+            raise TaskGroupNotFound(f"task group {group!r} not found in session {session_id!r}")
         if ids:
             marks = ", ".join("?" * len(ids))
             found = {row["id"] for row in tx.all(
