@@ -29,6 +29,18 @@ def populate(target: str) -> None:
         db.log_decision("sess_1", "spawn_developers", {"count": 3}, iteration=1)
         # measured usage and the read positions of its transcript files
         db.ingest_transcript(str(Path(__file__).resolve().parents[2] / "examples" / "transcript.jsonl"), "sess_1")
+        # the workflow records and what the project learned
+        db.save_success_criteria("sess_1", ["All tests pass", {"criterion": "Docs", "required_for_completion": False}])
+        db.save_development_plan("sess_1", "Add OAuth2 login", "Backend, then UI", [{"phase": 1, "name": "API"}])
+        db.save_event("sess_1", "tl_verdicts", {"g1": "CHANGES_REQUESTED"}, group_id="g1")
+        db.save_reasoning("sess_1", "g1", "developer", "decisions", "JWT with refresh tokens", confidence="high")
+        package = db.save_context_package("sess_1", "g1", "failures", "review.md", "tech_lead", ["developer", "qa"],
+                                          "high", "Refresh tokens leak", project_root=str(Path(target).parent))
+        db.mark_context_consumed(package["id"], "developer", 2)
+        db.save_consumption("sess_1", "g1", "developer", 2, package["id"])
+        db.save_error_pattern("shop", "KeyError", "KeyError: 'sub' in /srv/auth.py line 3", "check the claims",
+                              lang="python", context_hints=["jwt"])
+        db.save_strategy("shop", "architecture", "Tokens are checked in one middleware", lang="python")
 
 
 def dump(target: str) -> dict[str, list[dict[str, Any]]]:
@@ -50,7 +62,7 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, postgres_server):
     populate(original)
     # A pruned newest log: its id must never be handed out again, on any backend.
     with sqlite3.connect(original) as connection:
-        connection.execute("DELETE FROM orchestration_logs WHERE id = 26")
+        connection.execute("DELETE FROM orchestration_logs WHERE id = (SELECT MAX(id) FROM orchestration_logs)")
     url = postgres_server.url(postgres_server.create_database())
 
     to_postgres = run_cli("--json", "migrate-to", url, db=original)
@@ -59,14 +71,15 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, postgres_server):
     expected_counts = {name: len(rows) for name, rows in dump(original).items()}
     assert report["tables"] == expected_counts
     assert report["rows"] == sum(expected_counts.values()) and report["verified"] is True
-    assert expected_counts["orchestration_logs"] == 25 and expected_counts["sessions"] == 2
+    assert expected_counts["orchestration_logs"] == 26 and expected_counts["sessions"] == 2
+    assert all(expected_counts.values()), expected_counts  # every table is part of the test
     assert dump(url) == dump(original)
 
     back = str(tmp_path / "back.db")
     to_sqlite = run_cli("migrate-to", back, db=url)
     assert to_sqlite.code == 0, to_sqlite
     assert to_sqlite.out.startswith(f"✓ Copied {sum(expected_counts.values())} rows from postgresql://")
-    assert any(line.split() == ["orchestration_logs", "25"] for line in to_sqlite.out.splitlines())
+    assert any(line.split() == ["orchestration_logs", "26"] for line in to_sqlite.out.splitlines())
     assert any(line.split() == ["_transcript_offsets", "2"] for line in to_sqlite.out.splitlines())
     assert dump(back) == dump(original)
 
@@ -74,7 +87,7 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, postgres_server):
     for copy in (url, back):
         new = run_cli("--json", "log-interaction", "sess_1", "qa", "after the move", db=copy)
         assert new.code == 0, new
-        assert new.json()["id"] == 27
+        assert new.json()["id"] == 28
         replay = run_cli("--json", "log-interaction", "sess_1", "developer", "entry 1: 100% ✓",
                          "--idempotency-key", "k1", db=copy)
         assert replay.json()["id"] == 1  # idempotency keys came along
@@ -100,7 +113,7 @@ def test_refuses_a_target_with_rows_and_copies_nothing(tmp_path: Path, postgres_
     # Appending the same rows again meets existing keys: refused as a whole.
     again = run_cli("--json", "migrate-to", url, "--append", db=source)
     assert again.code == 1 and again.json()["error"]["code"] == "conflict"
-    assert len(dump(url)["orchestration_logs"]) == 26
+    assert len(dump(url)["orchestration_logs"]) == 27
 
 
 def test_nothing_to_copy_or_same_database(tmp_path: Path):
