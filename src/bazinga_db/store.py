@@ -727,7 +727,7 @@ class BazingaDB(Store):
         """``doctor``'s checks of this database (the public project's name): ``{"ok": …, "checks": […]}``."""
         from .admin import health
 
-        return health.diagnose_target(getattr(self.backend, "url", self.location))  # the URL with its password
+        return health.check_integrity(self)
 
     def diagnose_group_ids(self, fix: bool = False) -> dict[str, Any]:
         """Group ids the store would refuse or misread (reserved, invalid, a literal 'global'); ``fix`` repairs them."""

@@ -41,6 +41,7 @@ def seed_context(path: str, root: Path) -> dict[str, int]:
                                           project_root=str(root))
         db.mark_context_consumed(research["id"], "developer", 1)
         db.mark_context_consumed(handoff["id"], "developer", 2)
+        db.save_consumption(SESSION, "g_i1", "developer", 2, handoff["id"])  # what the assembler gave it
     return {"research": research["id"], "handoff": handoff["id"]}
 
 
@@ -93,11 +94,14 @@ def test_api_session_detail_has_the_context_packages(context_server: tuple[Serve
     # handed over in iteration 1, read in iteration 2: one row, read in 2
     assert [(c["agent_type"], c["iteration"], c["consumed_at"] is not None) for c in handoff["consumers"]] == [
         ("developer", 2, True)]
+    assert [(g["agent_type"], g["iteration"]) for g in handoff["given"]] == [("developer", 2)]
+    assert research["given"] == []
     _, _, body = server.get(f"/sessions/{SESSION}")
     text = body.decode()
     assert 'data-live id="context"' in text
     assert "2 · 1 unread by a consumer" in text  # qa has not read the research; developer read the handoff later
     assert '<span class="muted session-wide">session-wide</span>' in text
+    assert '<span class="given-to" data-agent="developer">developer (iteration 2)</span>' in text
     assert '<span class="group">g_i1</span>' in text and "<code>docs/research.md</code>" in text
     assert text.count('data-consumed="yes"') == 2 and text.count('data-consumed="no"') == 1
     assert "iteration 2 at" in text

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..core import Store
 
 from ..db.backends import is_postgres_url
 from ..db.backends.sqlite import APPLICATION_ID, BUSY_TIMEOUT_MS, quote_path, translate_error
@@ -61,6 +64,11 @@ def diagnose_target(db: str | None) -> dict[str, Any]:
     if is_postgres_url(target):
         return diagnose_postgres(target)
     return diagnose(sqlite_path(target, "doctor"))
+
+
+def check_integrity(db: Store) -> dict[str, Any]:
+    """``doctor``'s checks of the database ``db`` is open on (the public project's name)."""
+    return diagnose_target(getattr(db.backend, "url", db.location))  # a URL with its password
 
 
 def diagnose_postgres(url: str) -> dict[str, Any]:

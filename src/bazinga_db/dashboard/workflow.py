@@ -151,6 +151,15 @@ def _consumers(consumers: list[dict[str, Any]]) -> Safe:
     return html('<ul class="consumers">{}</ul>', join(items)) if items else html('<p class="muted">no consumers</p>')
 
 
+def _given(rows: list[dict[str, Any]]) -> Safe | str:
+    """Whom the context assembler gave the package to, per iteration (consumption scope)."""
+    if not rows:
+        return ""
+    return html('<div class="given muted">given to {}</div>', join(
+        (html('<span class="given-to" data-agent="{}">{} (iteration {})</span>', row["agent_type"],
+              row["agent_type"], row["iteration"]) for row in rows), ", "))
+
+
 def context_panel(packages: list[dict[str, Any]]) -> Safe:
     """Context packages, newest first: who handed what to whom, and who has read it."""
     if not packages:
@@ -162,7 +171,8 @@ def context_panel(packages: list[dict[str, Any]]) -> Safe:
              '<span class="badge {priority_css}">{priority}</span> '
              '<span class="producer">{producer}</span> → <span class="consumer-list">{roles}</span> '
              '<span class="scope">{scope}</span> {time}{supersedes}{superseded}</div>'
-             '<div class="summary">{summary}</div><div class="file"><code>{path}</code>{size}</div>{consumers}</li>',
+             '<div class="summary">{summary}</div><div class="file"><code>{path}</code>{size}</div>{consumers}'
+             '{given}</li>',
              old=" superseded" if p["id"] in replaced else "", id=int(p["id"]), type=p["package_type"],
              priority=p["priority"], type_css=_known("package", p["package_type"], PACKAGE_TYPES),
              priority_css=_known("priority", p["priority"], PRIORITIES), producer=p["producer_agent"],
@@ -177,7 +187,7 @@ def context_panel(packages: list[dict[str, Any]]) -> Safe:
              summary=p["summary"], path=p["file_path"],
              size=html(' <span class="muted">{:,d} B</span>', int(p["size_bytes"]))
              if p.get("size_bytes") is not None else "",
-             consumers=_consumers(p["consumers"]))
+             consumers=_consumers(p["consumers"]), given=_given(p.get("given") or []))
         for p in packages
     )
     # Unread: a consumer role that has read the package in no iteration yet.

@@ -296,9 +296,17 @@ def get_consumption(
 
 
 def session_packages(tx: Transaction, session_id: str) -> list[dict[str, Any]]:
-    """Every package of a session with its consumers, newest first (the dashboard's panel)."""
-    return _with_consumers(tx, tx.all("SELECT * FROM context_packages WHERE session_id = ? ORDER BY id DESC",
-                                      (session_id,)))
+    """Every package of a session with its consumers and to whom it was given (consumption
+    scope), newest first (the dashboard's panel)."""
+    packages = _with_consumers(tx, tx.all("SELECT * FROM context_packages WHERE session_id = ? ORDER BY id DESC",
+                                          (session_id,)))
+    given: dict[int, list[dict[str, Any]]] = {}
+    for row in tx.all("SELECT package_id, agent_type, iteration, consumed_at FROM consumption_scope "
+                      "WHERE session_id = ? ORDER BY id", (session_id,)):
+        given.setdefault(row.pop("package_id"), []).append(row)
+    for package in packages:
+        package["given"] = given.get(package["id"], [])
+    return packages
 
 
 def _roles(consumers: Any) -> list[str]:
