@@ -133,39 +133,10 @@ def reasoning_by_agent(tx: Transaction, session_id: str) -> list[dict[str, Any]]
     return [{"agent": agent, "agent_type": rows[0]["agent_type"], "entries": rows} for agent, rows in agents.items()]
 
 
-def projects_overview(tx: Transaction, project_id: str | None = None) -> list[dict[str, Any]]:
-    """Every project that has learned something (or the one asked for): how many error
-    patterns (and unexpired ones) and strategies it has, and when it last saw either."""
-    # A GROUP BY per table, joined here: a project may have patterns and no strategies, or
-    # the reverse. (A read of records.memory's tables; it can move there as is.)
-    where, params = ("", ()) if project_id is None else (" WHERE project_id = ?", (project_id,))
-    projects: dict[str, dict[str, Any]] = {}
-
-    def entry(name: str) -> dict[str, Any]:
-        return projects.setdefault(name, {"project_id": name, "error_patterns": 0, "active_error_patterns": 0,
-                                          "strategies": 0, "last_seen": None})
-
-    for row in tx.all(
-        "SELECT project_id, COUNT(*) AS total, SUM(CASE WHEN expires_at IS NULL OR expires_at > ? THEN 1 ELSE 0 END) "
-        f"AS active, MAX(last_seen) AS last_seen FROM error_patterns{where} GROUP BY project_id",
-        (utc_now(), *params),
-    ):
-        found = entry(row["project_id"])
-        found.update(error_patterns=int(row["total"]), active_error_patterns=int(row["active"] or 0),
-                     last_seen=row["last_seen"])
-    for row in tx.all(f"SELECT project_id, COUNT(*) AS total, MAX(last_seen) AS last_seen FROM strategies{where} "
-                      "GROUP BY project_id", params):
-        found = entry(row["project_id"])
-        found["strategies"] = int(row["total"])
-        if row["last_seen"] and (found["last_seen"] is None or row["last_seen"] > found["last_seen"]):
-            found["last_seen"] = row["last_seen"]
-    return [projects[name] for name in sorted(projects)]
-
-
 def project_detail(tx: Transaction, project_id: str) -> dict[str, Any]:
     """One project's error patterns (most trusted first) and strategies (most helpful first);
     NotFound when it has neither."""
-    counts = projects_overview(tx, project_id)
+    counts = memory.projects_overview(tx, project_id)
     if not counts:
         raise NotFound(f"no project {project_id!r}: no error pattern or strategy names it")
     learned = memory.project_memory(tx, project_id, MEMORY_LIMIT)

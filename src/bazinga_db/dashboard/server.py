@@ -29,7 +29,7 @@ from ..core import require_session
 from ..db.backends import Transaction, is_postgres_url, open_backend
 from ..db.paths import resolve_target
 from ..errors import BazingaError, InvalidInput, NotFound, UsageError
-from ..records import logs, state
+from ..records import logs, memory, state
 from ..util.validation import SESSION_STATUSES
 from . import pages, projects, queries
 from .watcher import ChangeWatcher, ListenWatcher
@@ -329,7 +329,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _projects(self, api: bool, cookie: dict[str, str]) -> None:
         with self.dashboard.reading() as tx:
-            rows = queries.projects_overview(tx)
+            rows = memory.projects_overview(tx)
         if api:
             self._json(HTTPStatus.OK, {"database": self.dashboard.path, "projects": rows})
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ..core import decode_all, ensure_session, insert, require_session, retried
+from ..core import decode, decode_all, ensure_session, insert, require_session, retried
 from ..errors import InvalidInput, NotFound, TaskGroupNotFound, UsageError
 from ..util import validation as v
 from ..util.clock import utc_now
@@ -336,15 +336,11 @@ def _with_consumers(tx: Transaction, packages: list[dict[str, Any]]) -> list[dic
 
 
 def _add_reference(tx: Transaction, session_id: str, group: str, package_id: int) -> None:
-    row = tx.one("SELECT context_references FROM task_groups WHERE session_id = ? AND id = ?", (session_id, group))
+    row = decode(tx.one("SELECT context_references FROM task_groups WHERE session_id = ? AND id = ?",
+                        (session_id, group)), "task_groups")
     if row is None:
         return  # a group the orchestrator has not created (yet): the package still names it
-    import json
-
-    try:
-        current = json.loads(row["context_references"] or "[]")
-    except ValueError:
-        current = []
+    current = row["context_references"]  # a list, or text another tool wrote that is not JSON
     ids = [i for i in current if isinstance(i, int)] if isinstance(current, list) else []
     if package_id not in ids:
         _set_references(tx, session_id, group, [*ids, package_id])

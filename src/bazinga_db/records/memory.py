@@ -412,3 +412,32 @@ def project_memory(tx: Transaction, project_id: str | None = None, limit: int = 
     strategies = tx.all(f"SELECT * FROM strategies{where} ORDER BY project_id, helpfulness DESC, "
                         f"last_seen DESC LIMIT ?", (*params, limit))
     return {"error_patterns": [_pattern(row) for row in patterns], "strategies": strategies}
+
+
+def projects_overview(tx: Transaction, project_id: str | None = None) -> list[dict[str, Any]]:
+    """Every project that has learned something (or the one asked for): how many error
+    patterns (and unexpired ones) and strategies it has, and when it last saw either."""
+    # A GROUP BY per table, joined here: a project may have patterns and no strategies, or
+    # the reverse.
+    where, params = ("", ()) if project_id is None else (" WHERE project_id = ?", (project_id,))
+    projects: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        return projects.setdefault(name, {"project_id": name, "error_patterns": 0, "active_error_patterns": 0,
+                                          "strategies": 0, "last_seen": None})
+
+    for row in tx.all(
+        "SELECT project_id, COUNT(*) AS total, SUM(CASE WHEN expires_at IS NULL OR expires_at > ? THEN 1 ELSE 0 END) "
+        f"AS active, MAX(last_seen) AS last_seen FROM error_patterns{where} GROUP BY project_id",
+        (utc_now(), *params),
+    ):
+        found = entry(row["project_id"])
+        found.update(error_patterns=int(row["total"]), active_error_patterns=int(row["active"] or 0),
+                     last_seen=row["last_seen"])
+    for row in tx.all(f"SELECT project_id, COUNT(*) AS total, MAX(last_seen) AS last_seen FROM strategies{where} "
+                      "GROUP BY project_id", params):
+        found = entry(row["project_id"])
+        found["strategies"] = int(row["total"])
+        if row["last_seen"] and (found["last_seen"] is None or row["last_seen"] > found["last_seen"]):
+            found["last_seen"] = row["last_seen"]
+    return [projects[name] for name in sorted(projects)]

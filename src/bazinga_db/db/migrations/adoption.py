@@ -52,17 +52,24 @@ def adopt_sqlite_table(tx: Any, table: schema.Table) -> None:
         _deduplicate_idempotency_keys(tx, table.name)
 
 
+def timestamp_expression(name: str) -> str:
+    """SQL turning the time in column ``name`` into ours.
+
+    CURRENT_TIMESTAMP text ("2025-11-12 14:30:00") and other ISO-8601 forms (fractions,
+    offsets) become ours, in UTC, so that text order is time order. Text SQLite cannot read
+    as a time is kept as it is; the GLOB keeps numbers from being read as Julian days.
+    """
+    return (
+        f"CASE WHEN typeof({name}) = 'text' AND {name} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+        f"THEN COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', {name}), {name}) ELSE {name} END"
+    )
+
+
 def _source_expression(table_name: str, column: schema.Column) -> str:
     name = column.name
     expression = name
     if name in TIMESTAMP_COLUMNS:
-        # CURRENT_TIMESTAMP text ("2025-11-12 14:30:00") and other ISO-8601 forms (fractions,
-        # offsets) become ours, in UTC, so that text order is time order. Text SQLite cannot
-        # read as a time is kept as it is; the GLOB keeps numbers from being read as Julian days.
-        expression = (
-            f"CASE WHEN typeof({name}) = 'text' AND {name} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
-            f"THEN COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', {name}), {name}) ELSE {name} END"
-        )
+        expression = timestamp_expression(name)
     if table_name == "state_snapshots" and name == "group_id":
         # The later upstream schema stored session-wide state under group 'global'.
         expression = f"NULLIF({name}, 'global')"

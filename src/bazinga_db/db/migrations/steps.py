@@ -14,7 +14,7 @@ from ...util.clock import utc_now
 from .. import schema
 from ..schema import LOG_SEARCH_TABLE
 from . import LATEST_VERSION, NAMES
-from .adoption import adopt_sqlite_table, sqlite_table_exists
+from .adoption import adopt_sqlite_table, sqlite_table_exists, timestamp_expression
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at start-up; annotations are strings anyway
 if TYPE_CHECKING:
@@ -182,8 +182,7 @@ def _adopt_consumers(tx: Any, table: schema.Table) -> None:
     tx.execute(
         "INSERT INTO context_package_consumers (id, session_id, package_id, agent_type, iteration, consumed_at) "
         "SELECT c.id, p.session_id, c.package_id, COALESCE(c.agent_type, 'unknown'), COALESCE(c.iteration, 1), "
-        "CASE WHEN c.consumed_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
-        "THEN COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', c.consumed_at), c.consumed_at) ELSE c.consumed_at END "
+        f"{timestamp_expression('c.consumed_at')} "
         "FROM _adopt_old_consumers c JOIN context_packages p ON p.id = c.package_id ORDER BY c.id"
     )
     tx.execute("DROP TABLE _adopt_old_consumers")
